@@ -1,0 +1,5 @@
+import sys
+
+from slackbridge.cli import main
+
+sys.exit(main())

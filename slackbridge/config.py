@@ -1,0 +1,250 @@
+"""Typed settings, validated once at start-up; the only module that reads the environment."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """Start-up cannot continue: every problem found, each with where to get the value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"slackbridge cannot start: {len(problems)} setting(s) need attention:\n{lines}")
+
+
+_SLACK_APP = "your Slack app's settings page (api.slack.com/apps)"
+_X_KEYS = "the X developer portal, your app's 'Keys and tokens' page"
+
+DEFAULT_DATABASE_URL = "sqlite:///slackbridge.db"
+
+_USER_OR_GROUP = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+_CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str = field(repr=False)
+    slack_signing_secret: str = field(repr=False)
+    slack_channel: str
+    x_api_key: str = field(repr=False)
+    x_api_secret: str = field(repr=False)
+    x_access_token: str = field(repr=False)
+    x_access_token_secret: str = field(repr=False)
+    approvers: tuple[str, ...] = ()
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str = "https://slack.com/api/"
+    x_bearer_token: str | None = field(default=None, repr=False)
+    x_api_url: str = "https://api.x.com"
+    x_timeout: float = 20.0
+    poll_seconds: float = 60.0
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+    # AI suggestions and triage (all optional)
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout: float = 20.0
+    guidelines_path: Path | None = None
+    knowledge_dir: Path | None = None
+    canned_replies_path: Path | None = None
+    triage_rules_path: Path | None = None
+    allowed_link_domains: tuple[str, ...] = ()
+    category_channels: Mapping[str, str] = field(default_factory=dict)
+    auto_resolve_spam: bool = False
+    urgent_notify_group: str | None = None
+    # Listening and budgets
+    listen_channel: str | None = None
+    listen_seconds: float = 300.0
+    daily_read_budget: int = 500
+    listener_threads: int = 16
+    post_interval: float = 1.0  # seconds between messages to one channel (Slack allows ~1/s)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @property
+    def ai_enabled(self) -> bool:
+        return bool(self.openai_api_key)
+
+
+class _Reader:
+    """Collects every problem instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def get(self, name: str) -> str | None:
+        value = self.env.get(name, "").strip()
+        return value or None
+
+    def required(self, name: str, where: str, *, prefix: str | None = None) -> str:
+        value = self.get(name)
+        if value is None:
+            self.problems.append(f"{name} is missing: get it from {where}.")
+            return ""
+        if prefix and not value.startswith(prefix):
+            self.problems.append(f"{name} does not look right: it should start with '{prefix}' ({where}).")
+        return value
+
+    def number(self, name: str, default: float, *, minimum: float, maximum: float) -> float:
+        raw = self.get(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            self.problems.append(f"{name} must be a number, got {raw!r}.")
+            return default
+        if not minimum <= value <= maximum:
+            self.problems.append(f"{name} must be between {minimum:g} and {maximum:g}, got {raw}.")
+            return default
+        return value
+
+    def path(self, name: str, *, directory: bool = False) -> Path | None:
+        raw = self.get(name)
+        if raw is None:
+            return None
+        path = Path(raw).expanduser()
+        if directory and not path.is_dir():
+            self.problems.append(f"{name} points to {raw}, which is not a folder.")
+        elif not directory and not path.is_file():
+            self.problems.append(f"{name} points to {raw}, which is not a readable file.")
+        return path
+
+    def url(self, name: str, default: str) -> str:
+        value = self.get(name) or default
+        if not re.match(r"^https?://[^\s/]+", value):
+            self.problems.append(f"{name} must be an http(s) URL, got {value!r}.")
+        return value
+
+    def csv(self, name: str) -> tuple[str, ...]:
+        raw = self.get(name) or ""
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+    def flag(self, name: str) -> bool:
+        raw = (self.get(name) or "false").lower()
+        if raw not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            self.problems.append(f"{name} must be true or false, got {raw!r}.")
+        return raw in {"1", "true", "yes", "on"}
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build Settings from environment-like data, raising ConfigError that names every problem."""
+    r = _Reader(env)
+    bot_token = r.required("SLACK_BOT_TOKEN", f"{_SLACK_APP} > OAuth & Permissions", prefix="xoxb-")
+    signing_secret = r.required("SLACK_SIGNING_SECRET", f"{_SLACK_APP} > Basic Information")
+    app_token = r.get("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        r.problems.append("SLACK_APP_TOKEN should start with 'xapp-' (Basic Information > App-Level Tokens).")
+    channel = r.required("SLACKBRIDGE_CHANNEL", "the channel's details in Slack (ID at the bottom, C…)")
+    if channel and not _CHANNEL.match(channel):
+        r.problems.append(f"SLACKBRIDGE_CHANNEL must be a channel ID like C0123ABCD, not {channel!r}.")
+    approvers = r.csv("SLACKBRIDGE_APPROVERS")
+    if not approvers:
+        r.problems.append(
+            "SLACKBRIDGE_APPROVERS is missing: list the Slack user IDs (U…) or user-group IDs (S…) "
+            "allowed to approve replies, comma-separated (profile > ⋮ > Copy member ID)."
+        )
+    for item in approvers:
+        if not _USER_OR_GROUP.match(item):
+            r.problems.append(
+                f"SLACKBRIDGE_APPROVERS entry {item!r} is not a user ID (U…/W…) or group ID (S…)."
+            )
+
+    category_channels: dict[str, str] = {}
+    for item in r.csv("SLACKBRIDGE_CATEGORY_CHANNELS"):
+        category, _, chan = item.partition("=")
+        if not chan or not _CHANNEL.match(chan.strip()):
+            r.problems.append(
+                f"SLACKBRIDGE_CATEGORY_CHANNELS entry {item!r} should look like complaint=C0123ABCD."
+            )
+            continue
+        category_channels[category.strip().lower()] = chan.strip()
+
+    listen_channel = r.get("SLACKBRIDGE_LISTEN_CHANNEL")
+    if listen_channel and not _CHANNEL.match(listen_channel):
+        r.problems.append(
+            f"SLACKBRIDGE_LISTEN_CHANNEL must be a channel ID like C0123ABCD, not {listen_channel!r}."
+        )
+
+    settings = Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=r.url("SLACK_API_URL", "https://slack.com/api/"),
+        slack_channel=channel,
+        approvers=approvers,
+        x_api_key=r.required("X_API_KEY", f"{_X_KEYS} (API Key)"),
+        x_api_secret=r.required("X_API_SECRET", f"{_X_KEYS} (API Key Secret)"),
+        x_access_token=r.required("X_ACCESS_TOKEN", f"{_X_KEYS} (Access Token, for the brand account)"),
+        x_access_token_secret=r.required("X_ACCESS_TOKEN_SECRET", f"{_X_KEYS} (Access Token Secret)"),
+        x_bearer_token=r.get("X_BEARER_TOKEN"),
+        x_api_url=r.url("X_API_URL", "https://api.x.com"),
+        x_timeout=r.number("SLACKBRIDGE_X_TIMEOUT", 20.0, minimum=1, maximum=120),
+        poll_seconds=r.number("SLACKBRIDGE_POLL_SECONDS", 60.0, minimum=1, maximum=3600),
+        database_url=r.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        port=int(r.number("PORT", 3000, minimum=1, maximum=65535)),
+        openai_api_key=r.get("OPENAI_API_KEY"),
+        openai_base_url=r.get("OPENAI_BASE_URL"),
+        openai_model=r.get("OPENAI_MODEL") or "gpt-4o-mini",
+        openai_timeout=r.number("OPENAI_TIMEOUT", 20.0, minimum=1, maximum=300),
+        guidelines_path=r.path("SLACKBRIDGE_GUIDELINES"),
+        knowledge_dir=r.path("SLACKBRIDGE_KNOWLEDGE_DIR", directory=True),
+        canned_replies_path=r.path("SLACKBRIDGE_CANNED_REPLIES"),
+        triage_rules_path=r.path("SLACKBRIDGE_TRIAGE_RULES"),
+        allowed_link_domains=tuple(d.lower() for d in r.csv("SLACKBRIDGE_ALLOWED_LINK_DOMAINS")),
+        category_channels=category_channels,
+        auto_resolve_spam=r.flag("SLACKBRIDGE_AUTO_RESOLVE_SPAM"),
+        urgent_notify_group=r.get("SLACKBRIDGE_URGENT_GROUP"),
+        listen_channel=listen_channel,
+        listen_seconds=r.number("SLACKBRIDGE_LISTEN_SECONDS", 300.0, minimum=10, maximum=86400),
+        daily_read_budget=int(r.number("SLACKBRIDGE_DAILY_READ_BUDGET", 500, minimum=0, maximum=10_000_000)),
+        listener_threads=int(r.number("SLACKBRIDGE_LISTENER_THREADS", 16, minimum=1, maximum=256)),
+        post_interval=r.number("SLACKBRIDGE_POST_INTERVAL", 1.0, minimum=0, maximum=60),
+    )
+    if r.problems:
+        raise ConfigError(r.problems)
+    return settings
+
+
+@dataclass(frozen=True)
+class TriageSettings:
+    """Just what `slackbridge triage` needs: no Slack or X settings required."""
+
+    triage_rules_path: Path | None = None
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout: float = 20.0
+
+
+def load_triage_settings(env: Mapping[str, str]) -> TriageSettings:
+    """The triage subset of Settings, validated the same way, raising ConfigError."""
+    r = _Reader(env)
+    settings = TriageSettings(
+        triage_rules_path=r.path("SLACKBRIDGE_TRIAGE_RULES"),
+        openai_api_key=r.get("OPENAI_API_KEY"),
+        openai_base_url=r.get("OPENAI_BASE_URL"),
+        openai_model=r.get("OPENAI_MODEL") or "gpt-4o-mini",
+        openai_timeout=r.number("OPENAI_TIMEOUT", 20.0, minimum=1, maximum=300),
+    )
+    if r.problems:
+        raise ConfigError(r.problems)
+    return settings
+
+
+def env_file(env: Mapping[str, str]) -> str:
+    """Where the .env file is: SLACKBRIDGE_ENV_FILE, else .env in the working directory."""
+    return env.get("SLACKBRIDGE_ENV_FILE") or ".env"
+
+
+def load_database_url(env: Mapping[str, str]) -> str:
+    """Only the store's URL, for `slackbridge db` (which needs no Slack or X settings)."""
+    return (env.get("DATABASE_URL") or "").strip() or DEFAULT_DATABASE_URL

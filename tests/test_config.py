@@ -1,0 +1,77 @@
+"""Settings: every problem reported at once, with where to get the value, and no secret echoed."""
+
+from __future__ import annotations
+
+import pytest
+
+from slackbridge.config import ConfigError, load_settings
+
+VALID = {
+    "SLACK_BOT_TOKEN": "xoxb-123-abc",
+    "SLACK_SIGNING_SECRET": "shh-signing",
+    "SLACKBRIDGE_CHANNEL": "C0123ABCD",
+    "SLACKBRIDGE_APPROVERS": "U0AAA, S0TEAM",
+    "X_API_KEY": "key",
+    "X_API_SECRET": "very-secret-x",
+    "X_ACCESS_TOKEN": "tok",
+    "X_ACCESS_TOKEN_SECRET": "tok-secret",
+}
+
+
+def test_defaults_and_parsing() -> None:
+    settings = load_settings(VALID)
+    assert settings.approvers == ("U0AAA", "S0TEAM")
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.x_api_url == "https://api.x.com"
+    assert settings.database_url == "sqlite:///slackbridge.db"
+    assert settings.port == 3000 and settings.poll_seconds == 60
+    assert not settings.socket_mode and not settings.ai_enabled
+    assert "very-secret-x" not in repr(settings) and "shh-signing" not in repr(settings)
+
+
+def test_every_problem_is_named_at_once() -> None:
+    env = {**VALID, "SLACKBRIDGE_APPROVERS": "bob", "PORT": "http", "X_API_URL": "ftp://x", "X_API_KEY": ""}
+    del env["SLACK_SIGNING_SECRET"]
+    with pytest.raises(ConfigError) as raised:
+        load_settings(env)
+    problems = raised.value.problems
+    assert len(problems) == 5
+    text = str(raised.value)
+    for expected in (
+        "SLACK_SIGNING_SECRET is missing",
+        "Basic Information",
+        "'bob' is not a user ID",
+        "PORT must be a number",
+        "X_API_URL must be an http(s) URL",
+        "X_API_KEY is missing",
+    ):
+        assert expected in text
+
+
+def test_token_kinds_are_checked_without_echoing_them() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(
+            {**VALID, "SLACK_BOT_TOKEN": "xoxp-user-token-secret", "SLACK_APP_TOKEN": "nope-secret"}
+        )
+    text = str(raised.value)
+    assert "xoxb-" in text and "xapp-" in text
+    assert "xoxp-user-token-secret" not in text and "nope-secret" not in text
+
+
+def test_socket_mode_and_category_channels() -> None:
+    settings = load_settings(
+        {
+            **VALID,
+            "SLACK_APP_TOKEN": "xapp-1-abc",
+            "SLACKBRIDGE_CATEGORY_CHANNELS": "complaint=C0COMPLAIN, Lead=C0SALES",
+        }
+    )
+    assert settings.socket_mode
+    assert dict(settings.category_channels) == {"complaint": "C0COMPLAIN", "lead": "C0SALES"}
+    with pytest.raises(ConfigError, match="complaint=C0123ABCD"):
+        load_settings({**VALID, "SLACKBRIDGE_CATEGORY_CHANNELS": "complaint"})
+
+
+def test_missing_files_are_reported(tmp_path: object) -> None:
+    with pytest.raises(ConfigError, match="SLACKBRIDGE_KNOWLEDGE_DIR points to /nowhere"):
+        load_settings({**VALID, "SLACKBRIDGE_KNOWLEDGE_DIR": "/nowhere"})
