@@ -1,0 +1,164 @@
+"""The case card in the channel and the follow-up messages in its thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slackbridge.slack.blocks.common import (
+    Block,
+    actions,
+    button,
+    context,
+    link,
+    quote_block,
+    section,
+    slack_date,
+    user,
+)
+from slackbridge.slack.blocks.triage import category_select
+from slackbridge.slack.ids import ActionId, Ref
+from slackbridge.text import escape_mrkdwn, tweet_url
+
+STATUS_LABELS = {
+    "open": ":large_orange_circle: Open: waiting on us",
+    "waiting": ":large_blue_circle: Replied: waiting on the customer",
+    "resolved": ":white_check_mark: Resolved",
+}
+CATEGORY_EMOJI = {
+    "complaint": ":rotating_light:",
+    "question": ":question:",
+    "lead": ":moneybag:",
+    "praise": ":tada:",
+    "spam": ":no_entry_sign:",
+    "other": ":speech_balloon:",
+}
+
+
+@dataclass(frozen=True)
+class AuthorView:
+    username: str
+    name: str
+    followers_count: int | None = None
+    verified: bool = False
+
+
+@dataclass(frozen=True)
+class TweetView:
+    id: str
+    text: str
+    created_at: datetime
+    author: AuthorView
+
+
+@dataclass(frozen=True)
+class CardView:
+    case_id: int
+    status: str
+    tweet: TweetView
+    source: str = "mention"
+    category: str | None = None
+    sentiment: str | None = None
+    urgency: str | None = None
+    triage_reason: str | None = None
+    assignee_id: str | None = None
+    notes: list[str] = field(default_factory=list)
+    suggestions_enabled: bool = True
+    moved_to_channel: str | None = None  # set when the case moved to another channel
+    urgent_group: str | None = None
+
+
+def author_line(author: AuthorView) -> str:
+    name = escape_mrkdwn(author.name or author.username)
+    handle = link(f"https://x.com/{author.username}", f"@{author.username}")
+    parts = [f"*{name}*", handle]
+    if author.verified:
+        parts.append(":ballot_box_with_check:")
+    if author.followers_count is not None:
+        parts.append(f"{author.followers_count:,} followers")
+    return " · ".join(parts)
+
+
+def tweet_context(tweet: TweetView) -> str:
+    return f"{slack_date(tweet.created_at)} · {link(tweet_url(tweet.author.username, tweet.id), 'View on X')}"
+
+
+def triage_line(view: CardView) -> str:
+    if not view.category:
+        return ""
+    emoji = CATEGORY_EMOJI.get(view.category, "")
+    parts = [f"{emoji} {view.category.capitalize()}".strip()]
+    if view.sentiment:
+        parts.append(view.sentiment)
+    if view.urgency == "high":
+        parts.append(":fire: *high urgency*")
+    return " · ".join(parts)
+
+
+def fallback_text(view: CardView) -> str:
+    """The notification text: escaped, so even previews cannot ping."""
+    snippet = escape_mrkdwn(view.tweet.text[:150])
+    return f"New X post from @{escape_mrkdwn(view.tweet.author.username)}: {snippet}"
+
+
+def build_case_card(view: CardView) -> list[Block]:
+    """The card for a new X conversation: who, what, status, and what the team can do."""
+    blocks: list[Block] = []
+    if view.urgency == "high":
+        ping = f" <!subteam^{view.urgent_group}>" if view.urgent_group else ""
+        blocks.append(section(f":fire: *High urgency*{ping}"))
+    blocks.append(section(author_line(view.tweet.author)))
+    blocks.append(quote_block(view.tweet.text))
+    blocks.append(context(tweet_context(view.tweet)))
+    status = STATUS_LABELS.get(view.status, view.status)
+    meta = [f"Case #{view.case_id}", status]
+    if view.assignee_id:
+        meta.append(f"assigned to {user(view.assignee_id)}")
+    blocks.append(context(" · ".join(meta), triage_line(view)))
+    for note in view.notes[-3:]:
+        blocks.append(context(f":memo: {escape_mrkdwn(note)}"))
+    if view.moved_to_channel:
+        blocks.append(section(f":arrow_right: This case moved to <#{view.moved_to_channel}>."))
+        return blocks
+    ref = Ref(case_id=view.case_id)
+    buttons = []
+    if view.source == "listen":
+        blocks.append(
+            context(
+                ":ear: Found by keyword listening. X only accepts API replies to posts that mention "
+                "or quote the brand, so answer this one on X itself, or track it to follow it here."
+            )
+        )
+        buttons.append(
+            button(
+                "Open on X", ActionId.OPEN_ON_X, ref, url=tweet_url(view.tweet.author.username, view.tweet.id)
+            )
+        )
+        buttons.append(button("Track", ActionId.TRACK, ref))
+    else:
+        buttons.append(button("Write a reply", ActionId.WRITE_REPLY, ref, style="primary"))
+        if view.suggestions_enabled:
+            buttons.append(button("Suggest reply", ActionId.SUGGEST, ref))
+    if not view.assignee_id and view.status != "resolved":
+        buttons.append(button("Assign to me", ActionId.ASSIGN, ref))
+    if view.status == "resolved":
+        buttons.append(button("Reopen", ActionId.REOPEN, ref))
+    else:
+        buttons.append(button("Resolve without reply", ActionId.RESOLVE, ref))
+    buttons.append(category_select(view.category))
+    blocks.append(actions(f"case:{view.case_id}", *buttons))
+    return blocks
+
+
+def build_followup(case_id: int, tweet: TweetView, *, suggestions_enabled: bool = True) -> list[Block]:
+    """A later post of the same X conversation, shown in the case's thread."""
+    ref = Ref(case_id=case_id, extra=tweet.id)
+    buttons = [button("Reply to this", ActionId.WRITE_REPLY, ref, style="primary")]
+    if suggestions_enabled:
+        buttons.append(button("Suggest reply", ActionId.SUGGEST, ref))
+    return [
+        section(f":speech_balloon: {author_line(tweet.author)}"),
+        quote_block(tweet.text),
+        context(tweet_context(tweet)),
+        actions(f"followup:{tweet.id}", *buttons),
+    ]

@@ -1,0 +1,121 @@
+"""A reply draft as its own message in the thread; it shows its state and the buttons that state allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slackbridge.slack.blocks.common import (
+    Block,
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    link,
+    quote_block,
+    section,
+    user,
+)
+from slackbridge.slack.ids import ActionId, Ref
+from slackbridge.text import TWEET_LIMIT, escape_mrkdwn, tweet_url
+
+
+@dataclass(frozen=True)
+class DraftView:
+    id: int
+    text: str
+    length: int
+    status: str
+    version: int
+    author_id: str
+    origin: str = "human"
+    ai_model: str | None = None
+    notes: str | None = None
+    edited_by: str | None = None
+    approver_id: str | None = None
+    sent_tweet_id: str | None = None
+    brand_username: str | None = None
+    customer_username: str | None = None
+    last_error: str | None = None
+
+
+def _origin(view: DraftView) -> str:
+    if view.origin == "ai":
+        return f":robot_face: AI-suggested ({escape_mrkdwn(view.ai_model or 'model')})"
+    if view.origin == "saved":
+        return ":card_index: From saved replies"
+    return f"by {user(view.author_id)}"
+
+
+def draft_fallback(view: DraftView) -> str:
+    return f"Reply draft #{view.id} ({view.status}): {escape_mrkdwn(view.text[:150])}"
+
+
+def build_draft_message(view: DraftView) -> list[Block]:
+    """The draft's message; buttons change with the status so a stale click is visible as such."""
+    ref = Ref(draft_id=view.id, version=view.version)
+    header = f"*Reply draft #{view.id}* {_origin(view)} · {view.length}/{TWEET_LIMIT}"
+    if view.edited_by:
+        header += f" · edited by {user(view.edited_by)}"
+    blocks: list[Block] = [section(header), quote_block(view.text)]
+    if view.notes:
+        blocks.append(context(f":information_source: {escape_mrkdwn(view.notes)}"))
+    target = f"@{view.customer_username}" if view.customer_username else "the customer"
+
+    if view.status == "pending":
+        blocks.append(
+            context(
+                ":hourglass_flowing_sand: Waiting for an approver. "
+                f"It will be posted on X as a reply to {escape_mrkdwn(target)}."
+            )
+        )
+        blocks.append(
+            actions(
+                f"draft:{view.id}",
+                button(
+                    "Approve & send",
+                    ActionId.APPROVE,
+                    ref,
+                    style="primary",
+                    confirm=confirm_dialog(
+                        "Post this reply on X?",
+                        f"It will be posted publicly as a reply to {escape_mrkdwn(target)}.",
+                        "Post on X",
+                    ),
+                ),
+                button("Edit", ActionId.EDIT, ref),
+                button("Discard", ActionId.DISCARD, ref, style="danger"),
+            )
+        )
+    elif view.status == "sending":
+        blocks.append(context(f":outbox_tray: Approved by {user(view.approver_id)}; posting on X…"))
+    elif view.status == "sent":
+        sent = ":white_check_mark: *Sent on X*"
+        if view.sent_tweet_id:
+            sent += " · " + link(tweet_url(view.brand_username, view.sent_tweet_id), "view the reply")
+        blocks.append(
+            context(f"{sent} · written by {user(view.author_id)} · approved by {user(view.approver_id)}")
+        )
+    elif view.status == "failed":
+        error = escape_mrkdwn(view.last_error or "X did not accept the reply.")
+        blocks.append(section(f":warning: *Not posted.* {error}"))
+        blocks.append(
+            actions(
+                f"draft:{view.id}",
+                button(
+                    "Retry",
+                    ActionId.RETRY,
+                    ref,
+                    style="primary",
+                    confirm=confirm_dialog(
+                        "Try posting again?",
+                        "slackbridge checks X first, so it is never posted twice.",
+                        "Retry",
+                    ),
+                ),
+                button("Edit", ActionId.EDIT, ref),
+                button("Discard", ActionId.DISCARD, ref, style="danger"),
+            )
+        )
+    elif view.status == "discarded":
+        blocks.append(context(":wastebasket: Discarded; nothing was posted."))
+    return blocks

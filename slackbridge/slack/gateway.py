@@ -1,0 +1,208 @@
+"""Everything slackbridge sends to Slack goes through here: pacing, caching, error mapping."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+logger = logging.getLogger(__name__)
+
+Blocks = list[dict[str, Any]]
+
+
+class SlackError(Exception):
+    """Slack refused or failed a call; `code` is Slack's error string (e.g. ratelimited)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class _Cached:
+    value: Any
+    expires: float
+
+
+class SlackGateway:
+    """Posts, updates and looks up, keeping under chat.postMessage's ~1 message/second/channel."""
+
+    def __init__(self, client: WebClient, *, min_interval: float = 1.0, cache_seconds: float = 300.0) -> None:
+        self.client = client
+        self.min_interval = min_interval
+        self.cache_seconds = cache_seconds
+        self._last_post: dict[str, float] = {}
+        self._pace_lock = threading.Lock()
+        self._cache: dict[str, _Cached] = {}
+        self._cache_lock = threading.Lock()
+
+    def _call(self, method: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        try:
+            return fn(**kwargs)
+        except SlackApiError as exc:
+            code = str(exc.response.get("error", "unknown_error"))
+            logger.warning("slack.call_failed method=%s error=%s", method, code)
+            raise SlackError(code, f"Slack refused {method}: {code}") from exc
+        except (SlackRequestError, OSError) as exc:
+            logger.warning("slack.unreachable method=%s error=%s", method, type(exc).__name__)
+            raise SlackError("unreachable", f"Slack could not be reached for {method}") from exc
+
+    def _pace(self, channel: str) -> None:
+        with self._pace_lock:
+            now = time.monotonic()
+            wait = self._last_post.get(channel, 0.0) + self.min_interval - now
+            self._last_post[channel] = max(now, now + wait)
+        if wait > 0:
+            time.sleep(wait)
+
+    def _posted(self, channel: str) -> None:
+        """Count the interval from when Slack answered, so network jitter cannot bunch two posts up."""
+        with self._pace_lock:
+            self._last_post[channel] = max(self._last_post.get(channel, 0.0), time.monotonic())
+
+    def post(self, channel: str, text: str, blocks: Blocks, *, thread_ts: str | None = None) -> str:
+        """Post a message (top-level or in a thread) and return its ts."""
+        return self.post_message(channel, text, blocks, thread_ts=thread_ts)[1]
+
+    def post_message(
+        self, channel: str, text: str, blocks: Blocks, *, thread_ts: str | None = None
+    ) -> tuple[str, str]:
+        """Post and return (channel ID, ts): Slack accepts a #name and answers with the ID to use later."""
+        self._pace(channel)
+        try:
+            response = self._call(
+                "chat.postMessage",
+                self.client.chat_postMessage,
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        finally:
+            self._posted(channel)
+        return str(response.get("channel") or channel), str(response["ts"])
+
+    def update(self, channel: str, ts: str, text: str, blocks: Blocks) -> None:
+        self._call("chat.update", self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def ephemeral(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        blocks: Blocks | None = None,
+    ) -> None:
+        self._call(
+            "chat.postEphemeral",
+            self.client.chat_postEphemeral,
+            channel=channel,
+            user=user,
+            text=text,
+            thread_ts=thread_ts,
+            blocks=blocks,
+        )
+
+    def workspace_url(self) -> str:
+        """The workspace's base URL (auth.test `url`), e.g. https://acme.slack.com/."""
+        return str(self._call("auth.test", self.client.auth_test)["url"])
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        key = f"permalink:{channel}:{ts}"
+        cached = self._cached(key)
+        if cached is not None:
+            return str(cached)
+        try:
+            link = str(
+                self._call(
+                    "chat.getPermalink", self.client.chat_getPermalink, channel=channel, message_ts=ts
+                )["permalink"]
+            )
+        except SlackError:
+            return None
+        self._remember(key, link, forever=True)
+        return link
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        response = self._call("views.open", self.client.views_open, trigger_id=trigger_id, view=view)
+        return str(response["view"]["id"])
+
+    def update_view(self, view_id: str, view: dict[str, Any]) -> None:
+        self._call("views.update", self.client.views_update, view_id=view_id, view=view)
+
+    def publish_home(self, user: str, view: dict[str, Any]) -> None:
+        self._call("views.publish", self.client.views_publish, user_id=user, view=view)
+
+    def user_name(self, user_id: str) -> str | None:
+        """A person's display name, for turning <@U…> in drafts into plain text."""
+        key = f"user:{user_id}"
+        cached = self._cached(key)
+        if cached is not None:
+            return str(cached) or None
+        try:
+            user = self._call("users.info", self.client.users_info, user=user_id)["user"]
+        except SlackError:
+            return None
+        profile = user.get("profile") or {}
+        name = (
+            profile.get("display_name")
+            or profile.get("real_name")
+            or user.get("real_name")
+            or user.get("name")
+        )
+        self._remember(key, name or "")
+        return str(name) if name else None
+
+    def group_members(self, group_id: str) -> set[str]:
+        """Members of a user group (S…); cached, since approvals check it on every click."""
+        key = f"group:{group_id}"
+        cached = self._cached(key)
+        if cached is not None:
+            return set(cached)
+        response = self._call("usergroups.users.list", self.client.usergroups_users_list, usergroup=group_id)
+        members = set(response.get("users") or [])
+        self._remember(key, sorted(members))
+        return members
+
+    def upload_file(
+        self,
+        channel: str,
+        content: bytes,
+        filename: str,
+        title: str,
+        *,
+        thread_ts: str | None = None,
+        comment: str | None = None,
+    ) -> None:
+        self._call(
+            "files.uploadV2",
+            self.client.files_upload_v2,
+            channel=channel,
+            content=content,
+            filename=filename,
+            title=title,
+            thread_ts=thread_ts,
+            initial_comment=comment,
+        )
+
+    def _cached(self, key: str) -> Any:
+        with self._cache_lock:
+            item = self._cache.get(key)
+            if item and item.expires > time.monotonic():
+                return item.value
+        return None
+
+    def _remember(self, key: str, value: Any, *, forever: bool = False) -> None:
+        with self._cache_lock:
+            expires = float("inf") if forever else time.monotonic() + self.cache_seconds
+            self._cache[key] = _Cached(value, expires)

@@ -1,0 +1,79 @@
+"""Action and callback ids, and the one encoding of button values."""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+
+
+class ActionId(enum.StrEnum):
+    WRITE_REPLY = "case_write_reply"
+    SUGGEST = "case_suggest"
+    SUGGEST_RETRY = "case_suggest_retry"
+    RESOLVE = "case_resolve"
+    REOPEN = "case_reopen"
+    ASSIGN = "case_assign"
+    CATEGORY = "case_category"
+    TRACK = "case_track"
+    OPEN_ON_X = "open_on_x"  # a link button: Slack still sends the click, which must be acknowledged
+    APPROVE = "draft_approve"
+    EDIT = "draft_edit"
+    DISCARD = "draft_discard"
+    RETRY = "draft_retry"
+    HOME_REFRESH = "home_refresh"
+
+
+class CallbackId(enum.StrEnum):
+    NEW_DRAFT = "draft_new"
+    EDIT_DRAFT = "draft_edit"
+
+
+class BlockId(enum.StrEnum):
+    DRAFT_TEXT = "draft_text"
+
+
+DRAFT_INPUT = "text"  # action_id of the text input inside the draft modals
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What a button or modal points at: a case or a draft (with the version the user saw)."""
+
+    case_id: int | None = None
+    draft_id: int | None = None
+    version: int | None = None
+    extra: str | None = None
+
+
+def encode_ref(ref: Ref) -> str:
+    data = {"c": ref.case_id, "d": ref.draft_id, "v": ref.version, "x": ref.extra}
+    return json.dumps({k: v for k, v in data.items() if v is not None}, separators=(",", ":"))
+
+
+def decode_ref(value: str | None) -> Ref:
+    """Parse a button value or private_metadata; ValueError for anything we did not write."""
+    if not value:
+        raise ValueError("empty reference")
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError("malformed reference") from exc
+    if not isinstance(data, dict):
+        raise ValueError("malformed reference")
+
+    def as_int(key: str) -> int | None:
+        item = data.get(key)
+        if item is None:
+            return None
+        if not isinstance(item, int) or isinstance(item, bool) or item < 0:
+            raise ValueError(f"bad {key} in reference")
+        return item
+
+    extra = data.get("x")
+    if extra is not None and not isinstance(extra, str):
+        raise ValueError("bad extra in reference")
+    ref = Ref(case_id=as_int("c"), draft_id=as_int("d"), version=as_int("v"), extra=extra)
+    if ref.case_id is None and ref.draft_id is None and ref.extra is None:
+        raise ValueError("reference points at nothing")
+    return ref

@@ -1,0 +1,86 @@
+"""Modal submissions: the draft text is checked before the modal closes, so problems show in place."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+
+from slackbridge.models import Case, Draft
+from slackbridge.slack.gateway import SlackError
+from slackbridge.slack.ids import DRAFT_INPUT, BlockId, CallbackId, decode_ref
+from slackbridge.text import check_tweet_text
+
+if TYPE_CHECKING:
+    from slackbridge.app import Services
+
+logger = logging.getLogger(__name__)
+
+
+def submitted_text(view: dict[str, Any]) -> str:
+    try:
+        value = view["state"]["values"][BlockId.DRAFT_TEXT.value][DRAFT_INPUT]["value"]
+    except (KeyError, TypeError):
+        return ""
+    return str(value or "").strip()
+
+
+def register(app: App, services: Services) -> None:
+    def notify(user: str, case_id: int | None, text: str) -> None:
+        """Tell the writer in the case thread; modals have no response_url."""
+        with services.deps.session() as session:
+            case = session.get(Case, case_id) if case_id else None
+            channel, thread = (case.channel_id, case.thread_ts) if case else (None, None)
+        if not channel:
+            return
+        try:
+            services.deps.slack.ephemeral(channel, user, text, thread_ts=thread)
+        except SlackError:
+            logger.exception("view.notice_failed")
+
+    def refuse(ack: Ack, problem: str) -> None:
+        ack(response_action="errors", errors={BlockId.DRAFT_TEXT.value: problem})
+
+    @app.view(CallbackId.NEW_DRAFT.value)
+    def handle_new_draft(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            ref = decode_ref(view.get("private_metadata"))
+        except ValueError:
+            return refuse(ack, "This window is out of date: close it and click 'Write a reply' again.")
+        text = submitted_text(view)
+        check = check_tweet_text(text)
+        if not check.ok:
+            return refuse(ack, check.problem or "")
+        ack()
+        user = str(body["user"]["id"])
+        if ref.case_id is None:
+            return
+        outcome = services.drafts.create(
+            case_id=ref.case_id, author_id=user, text=text, in_reply_to=ref.extra
+        )
+        if outcome.problem:
+            notify(user, ref.case_id, f":warning: Draft not saved. {outcome.problem}")
+        else:
+            services.home.refresh_approvers()  # a new draft waits for them on the Home tab
+
+    @app.view(CallbackId.EDIT_DRAFT.value)
+    def handle_edit_draft(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            ref = decode_ref(view.get("private_metadata"))
+        except ValueError:
+            return refuse(ack, "This window is out of date: close it and click Edit again.")
+        text = submitted_text(view)
+        check = check_tweet_text(text)
+        if not check.ok:
+            return refuse(ack, check.problem or "")
+        if ref.draft_id is None or ref.version is None:
+            return refuse(ack, "This window is out of date: close it and click Edit again.")
+        ack()
+        user = str(body["user"]["id"])
+        outcome = services.drafts.edit(ref.draft_id, editor=user, text=text, expected_version=ref.version)
+        if outcome.problem:
+            with services.deps.session() as session:
+                draft = session.get(Draft, ref.draft_id)
+                case_id = draft.case_id if draft else None
+            notify(user, case_id, f":warning: Edit not saved. {outcome.problem}")

@@ -1,0 +1,242 @@
+"""Thin tweepy wrapper: talks to X API v2 and hands the rest of slackbridge our own dataclasses."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+import tweepy
+
+from slackbridge.text import decode_x_text
+from slackbridge.x.errors import XErrorMapper
+from slackbridge.x.parse import (
+    EXPANSIONS,
+    TWEET_FIELDS,
+    USER_FIELDS,
+    _fields,
+    _tweet,
+    _user,
+    _users_by_id,
+    parse_page,
+)
+from slackbridge.x.session import _BEARER_PLACEHOLDER, TWEEPY_HOST, BaseUrlSession
+from slackbridge.x.types import PostedTweet, TweetPage, XTweet, XUser
+
+# Re-exported: these names have always been importable from slackbridge.x.client.
+__all__ = [
+    "EXPANSIONS",
+    "TWEEPY_HOST",
+    "TWEET_FIELDS",
+    "USER_FIELDS",
+    "BaseUrlSession",
+    "XClient",
+    "parse_page",
+]
+
+logger = logging.getLogger(__name__)
+
+_LOOKUP_BATCH = 100  # GET /2/tweets takes at most 100 ids
+_OWN_TWEETS_MAX_PAGES = 5
+
+
+class XClient:
+    """The only place slackbridge talks to X; every failure comes out as an XError."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        api_secret: str,
+        access_token: str,
+        access_token_secret: str,
+        bearer_token: str | None = None,
+        base_url: str = "https://api.x.com",
+        timeout: tuple[float, float] = (5.0, 20.0),
+    ) -> None:
+        self._secrets = [
+            s for s in (api_key, api_secret, access_token, access_token_secret, bearer_token) if s
+        ]
+        self._has_bearer = bool(bearer_token)
+        self._host = urlsplit(base_url).netloc or base_url
+        self._errors = XErrorMapper(host=self._host, secrets=self._secrets)
+        self._tweepy = tweepy.Client(
+            consumer_key=api_key,
+            consumer_secret=api_secret,
+            access_token=access_token,
+            access_token_secret=access_token_secret,
+            bearer_token=_BEARER_PLACEHOLDER if bearer_token else None,
+            return_type=dict,
+            wait_on_rate_limit=False,
+        )
+        self._tweepy.session = BaseUrlSession(base_url, timeout, bearer_token)
+        self._me: XUser | None = None
+        self._me_lock = threading.Lock()
+
+    # -- reads ---------------------------------------------------------------------------------------------
+
+    def me(self) -> XUser:
+        """The account the keys belong to; cached, since it never changes for a set of keys."""
+        with self._me_lock:
+            if self._me is None:
+                body = self._call(
+                    "looking up the account for these keys",
+                    lambda: self._tweepy.get_me(user_auth=True, user_fields=USER_FIELDS),
+                )
+                data = body.get("data")
+                if not isinstance(data, dict):
+                    raise self._errors.not_found("X did not return the account for these keys.", body)
+                self._me = _user(data)
+            return self._me
+
+    def mentions(
+        self,
+        user_id: str,
+        *,
+        since_id: str | None = None,
+        pagination_token: str | None = None,
+        max_results: int = 100,
+    ) -> TweetPage:
+        """One page of the account's mentions, newest first, with authors filled in."""
+        body = self._call(
+            "reading mentions",
+            lambda: self._tweepy.get_users_mentions(
+                user_id,
+                user_auth=True,
+                since_id=since_id,
+                pagination_token=pagination_token,
+                max_results=max_results,
+                **_fields(),
+            ),
+        )
+        return parse_page(body)
+
+    def get_tweet(self, tweet_id: str) -> XTweet:
+        """One post; NOT_FOUND when it was deleted or never existed."""
+        body = self._call(
+            f"reading post {tweet_id}",
+            lambda: self._tweepy.get_tweet(tweet_id, user_auth=not self._has_bearer, **_fields()),
+        )
+        data = body.get("data")
+        if not isinstance(data, dict):
+            # X answers 200 with an `errors` array (and no `data`) for a deleted or unknown post.
+            raise self._errors.not_found(f"X could not find post {tweet_id}: it may have been deleted.", body)
+        return _tweet(data, _users_by_id(body))
+
+    def get_tweets(self, ids: list[str]) -> list[XTweet]:
+        """The posts that still exist among ids (in batches of 100), to spot deletions."""
+        found: list[XTweet] = []
+        for start in range(0, len(ids), _LOOKUP_BATCH):
+            batch = ids[start : start + _LOOKUP_BATCH]
+            body = self._call(
+                f"reading {len(batch)} posts",
+                partial(self._tweepy.get_tweets, batch, user_auth=not self._has_bearer, **_fields()),
+            )
+            users = _users_by_id(body)
+            found.extend(_tweet(item, users) for item in body.get("data") or [])
+        return found
+
+    def search_recent(
+        self,
+        query: str,
+        *,
+        since_id: str | None = None,
+        max_results: int = 10,
+        next_token: str | None = None,
+        expansions: list[str] | None = None,
+    ) -> TweetPage:
+        """Recent search (7 days), e.g. a conversation's posts with `conversation_id:<id>`.
+
+        `expansions` replaces the default ones: every expanded post is billed as a read."""
+        fields = _fields()
+        if expansions is not None:
+            fields["expansions"] = expansions
+        body = self._call(
+            "searching recent posts",
+            lambda: self._tweepy.search_recent_tweets(
+                query,
+                user_auth=not self._has_bearer,
+                since_id=since_id,
+                max_results=max_results,
+                next_token=next_token,
+                **fields,
+            ),
+        )
+        return parse_page(body)
+
+    def user_by_username(self, username: str) -> XUser:
+        """Look a person up by handle, as staff type it (with or without @)."""
+        handle = username.strip().lstrip("@")
+        body = self._call(
+            f"looking up @{handle}",
+            lambda: self._tweepy.get_user(
+                username=handle, user_auth=not self._has_bearer, user_fields=USER_FIELDS
+            ),
+        )
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise self._errors.not_found(f"X has no account @{handle}.", body)
+        return _user(data)
+
+    def recent_own_tweets(self, user_id: str, *, start_time: datetime) -> list[XTweet]:
+        """Our own posts since start_time, to learn whether an ambiguous post actually went out."""
+        tweets: list[XTweet] = []
+        token: str | None = None
+        for _ in range(_OWN_TWEETS_MAX_PAGES):
+            body = self._call(
+                "reading our recent posts",
+                partial(
+                    self._tweepy.get_users_tweets,
+                    user_id,
+                    user_auth=True,
+                    start_time=start_time,
+                    max_results=100,
+                    pagination_token=token,
+                    exclude=["retweets"],
+                    **_fields(),
+                ),
+            )
+            page = parse_page(body)
+            tweets.extend(page.tweets)
+            token = page.next_token
+            if token is None:
+                break
+        return tweets
+
+    # -- writes --------------------------------------------------------------------------------------------
+
+    def post_reply(self, text: str, in_reply_to_tweet_id: str) -> PostedTweet:
+        """Post an approved reply; a 5xx or timeout is marked ambiguous because the post may exist."""
+        body = self._call(
+            "posting this reply",
+            lambda: self._tweepy.create_tweet(
+                text=text, in_reply_to_tweet_id=in_reply_to_tweet_id, user_auth=True
+            ),
+            write=True,
+            subject="this reply",
+        )
+        data = body.get("data") or {}
+        logger.info("x.reply_posted tweet_id=%s in_reply_to=%s", data.get("id"), in_reply_to_tweet_id)
+        return PostedTweet(id=str(data["id"]), text=decode_x_text(str(data.get("text", text))))
+
+    def delete_tweet(self, tweet_id: str) -> None:
+        """Delete one of our posts (e.g. a reply sent by mistake)."""
+        self._call(
+            f"deleting post {tweet_id}",
+            lambda: self._tweepy.delete_tweet(tweet_id, user_auth=True),
+            write=True,
+        )
+        logger.info("x.tweet_deleted tweet_id=%s", tweet_id)
+
+    # -- error mapping -------------------------------------------------------------------------------------
+
+    def _call(
+        self, action: str, fn: Callable[[], Any], *, write: bool = False, subject: str | None = None
+    ) -> dict[str, Any]:
+        with self._errors.errors(action, subject or action, write=write):
+            body = fn()
+        return body if isinstance(body, dict) else {}
