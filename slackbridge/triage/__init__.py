@@ -1,0 +1,1 @@
+"""Triage of incoming mentions: team rules first, then a model when configured, then a built-in classifier."""
