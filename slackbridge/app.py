@@ -1,0 +1,159 @@
+"""Builds the Bolt app, the outbound clients and the services, and wires them together."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from slackbridge.ai.client import AIClient
+from slackbridge.ai.context import load_guidelines
+from slackbridge.ai.knowledge import KnowledgeBase
+from slackbridge.config import Settings, TriageSettings
+from slackbridge.db import make_engine
+from slackbridge.services.approval import Approval, Approvers
+from slackbridge.services.care import wire_care
+from slackbridge.services.cases import Cases
+from slackbridge.services.casework import Casework
+from slackbridge.services.compliance import Compliance
+from slackbridge.services.deps import Deps
+from slackbridge.services.drafts import Drafts
+from slackbridge.services.home import HomeTab
+from slackbridge.services.ingest import Ingest
+from slackbridge.services.listening import Listening
+from slackbridge.services.lookups import Lookups
+from slackbridge.services.routing import Routing
+from slackbridge.services.search import Search
+from slackbridge.services.stats import Stats
+from slackbridge.services.suggestions import Suggestions, load_canned_replies
+from slackbridge.services.triage import build_triage
+from slackbridge.slack.gateway import SlackGateway
+from slackbridge.slack.listeners import actions, ai_actions, casework, commands, events, views
+from slackbridge.x.client import XClient
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    deps: Deps
+    cases: Cases
+    ingest: Ingest
+    drafts: Drafts
+    approvers: Approvers
+    approval: Approval
+    # /tweetcare, listening, assignment and the Home tab: set by services.care.wire_care
+    lookups: Lookups = field(init=False)
+    search: Search = field(init=False)
+    casework: Casework = field(init=False)
+    listening: Listening = field(init=False)
+    stats: Stats = field(init=False)
+    home: HomeTab = field(init=False)
+    # AI suggestions and re-categorising (issue 3)
+    suggestions: Suggestions = field(init=False)
+    routing: Routing = field(init=False)
+    # X's rule: posts deleted on X are deleted here within 24 hours
+    compliance: Compliance = field(init=False)
+
+
+def build_slack_client(settings: Settings) -> WebClient:
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15)
+    # slack_sdk retries only connection errors by default; 429s carry Retry-After and are worth waiting for.
+    client.retry_handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+    ]
+    return client
+
+
+def build_x_client(settings: Settings) -> XClient:
+    return XClient(
+        api_key=settings.x_api_key,
+        api_secret=settings.x_api_secret,
+        access_token=settings.x_access_token,
+        access_token_secret=settings.x_access_token_secret,
+        bearer_token=settings.x_bearer_token,
+        base_url=settings.x_api_url,
+        timeout=(5.0, settings.x_timeout),
+    )
+
+
+def build_ai_client(settings: Settings | TriageSettings) -> AIClient | None:
+    """OpenAI or any OpenAI-compatible server (OPENAI_BASE_URL); None when no key is set."""
+    if not settings.openai_api_key:
+        return None
+    return AIClient(
+        settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        model=settings.openai_model,
+        timeout=settings.openai_timeout,
+    )
+
+
+def build_services(
+    settings: Settings, *, engine: sa.Engine | None = None, slack_client: WebClient | None = None
+) -> Services:
+    # Team files are read first: a broken rules or canned replies file stops start-up, naming the entry.
+    ai = build_ai_client(settings)
+    triage = build_triage(settings.triage_rules_path, ai)
+    canned = load_canned_replies(settings.canned_replies_path)
+    deps = Deps(
+        settings=settings,
+        engine=engine or make_engine(settings.database_url),
+        slack=SlackGateway(slack_client or build_slack_client(settings), min_interval=settings.post_interval),
+        x=build_x_client(settings),
+    )
+    cases = Cases(deps)
+    drafts = Drafts(deps)
+    approvers = Approvers(deps)
+    services = Services(
+        deps=deps,
+        cases=cases,
+        ingest=Ingest(deps, cases, triage.classify),
+        drafts=drafts,
+        approvers=approvers,
+        approval=Approval(deps, drafts, cases, approvers),
+    )
+    wire_care(services)
+    services.suggestions = Suggestions(
+        deps,
+        drafts,
+        ai,
+        canned=canned,
+        knowledge=KnowledgeBase.load(settings.knowledge_dir),
+        guidelines=load_guidelines(settings.guidelines_path),
+    )
+    services.routing = Routing(deps, cases, services.ingest)
+    services.compliance = Compliance(deps, cases)
+    return services
+
+
+def build_app(settings: Settings, services: Services) -> App:
+    """The Bolt app; listeners run on a pool big enough for slow X and model calls after the ack."""
+    app = App(
+        signing_secret=settings.slack_signing_secret,
+        client=services.deps.slack.client,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=settings.listener_threads, thread_name_prefix="listener"
+        ),
+        # Bolt resets the level of the logger named after the app on every request: keep it off ours.
+        name="slackbridge.slack.bolt",
+    )
+    for surface in (actions, events, views, commands, casework):
+        surface.register(app, services)
+    ai_actions.register(app, services)
+
+    @app.error
+    def handle_error(error: Exception, response: BoltResponse | None) -> BoltResponse | None:
+        # Listener failures (after the ack) and payloads too broken to route both land here.
+        logger.error("slack.listener_error error=%s", type(error).__name__, exc_info=error)
+        if response is not None and isinstance(error, (TypeError, KeyError, ValueError, AttributeError)):
+            return BoltResponse(status=400, body="malformed Slack payload")
+        return None
+
+    return app

@@ -1,0 +1,178 @@
+"""The `slackbridge` command: the only place that loads .env and builds Settings."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from dotenv import load_dotenv
+from slack_sdk.errors import SlackApiError
+
+from slackbridge.config import (
+    ConfigError,
+    Settings,
+    env_file,
+    load_database_url,
+    load_settings,
+    load_triage_settings,
+)
+from slackbridge.x.types import XError
+
+logger = logging.getLogger("slackbridge")
+
+
+def _settings() -> Settings:
+    load_dotenv(env_file(os.environ), override=False)
+    return load_settings(os.environ)
+
+
+def _secrets(settings: Settings) -> list[str | None]:
+    return [
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.x_api_key,
+        settings.x_api_secret,
+        settings.x_access_token,
+        settings.x_access_token_secret,
+        settings.x_bearer_token,
+        settings.openai_api_key,
+    ]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from slackbridge.app import build_app, build_services
+    from slackbridge.db import check_schema
+    from slackbridge.logs import configure
+    from slackbridge.server import Runtime, serve_http, serve_pollers_only, serve_socket_mode
+
+    settings = _settings()
+    configure(args.log_level, _secrets(settings))
+    services = build_services(settings)
+    problem = check_schema(services.deps.engine)
+    if problem:
+        print(f"slackbridge cannot start: {problem}", file=sys.stderr)
+        return 2
+    app = build_app(settings, services)
+    runtime = Runtime(app=app, services=services)
+    try:
+        brand = services.deps.brand()  # links and notes need the handle, in web-only processes too
+        logger.info("x.brand username=%s", brand.username)
+    except XError as exc:
+        logger.warning("x.brand_unknown kind=%s: looked up again when first needed", exc.kind)
+    if not args.no_poller:
+        runtime.add_default_pollers()
+    if args.poller_only:
+        serve_pollers_only(runtime)
+    elif settings.socket_mode:
+        assert settings.slack_app_token
+        try:
+            serve_socket_mode(runtime, settings.slack_app_token)
+        except SlackApiError as exc:
+            code = exc.response.get("error", "unknown_error")
+            print(
+                f"slackbridge cannot start: Slack refused SLACK_APP_TOKEN ({code}). Create an app-level "
+                "token with the connections:write scope (Basic Information > App-Level Tokens) and "
+                "enable Socket Mode.",
+                file=sys.stderr,
+            )
+            return 2
+    else:
+        serve_http(runtime, host=args.host, port=settings.port if args.port is None else args.port)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from slackbridge.db import check_schema, current_revision, make_engine, upgrade
+
+    load_dotenv(env_file(os.environ), override=False)
+    url = load_database_url(os.environ)
+    engine = make_engine(url)
+    if args.db_command == "upgrade":
+        upgrade(engine)
+        print(f"database schema is up to date (revision {current_revision(engine)})")
+        return 0
+    problem = check_schema(engine)
+    print(problem or f"database schema is up to date (revision {current_revision(engine)})")
+    return 1 if problem else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="slackbridge", description="Handle your brand's X customer care from Slack."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="serve Slack and poll X in one process")
+    run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on (default 0.0.0.0)")  # noqa: S104
+    run.add_argument(
+        "--port", type=int, default=None, help="HTTP mode: port (default $PORT or 3000; 0 picks a free one)"
+    )
+    run.add_argument(
+        "--no-poller", action="store_true", help="serve Slack only (when a worker process polls X)"
+    )
+    run.add_argument(
+        "--poller-only", action="store_true", help="poll X and deliver to Slack, serve no HTTP (worker)"
+    )
+    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument(
+        "db_command", choices=["upgrade", "check"], help="upgrade: create or migrate; check: report"
+    )
+    db.set_defaults(func=cmd_db)
+
+    fakes = sub.add_parser(
+        "fakes", help="run local fake Slack, X and OpenAI servers to try slackbridge offline"
+    )
+    fakes.add_argument(
+        "--env-file", default=".env.fakes", help="where to write the settings that point at them"
+    )
+    fakes.set_defaults(func=_cmd_fakes)
+
+    triage = sub.add_parser(
+        "triage", help="classify a post as new mentions are (rules, model, built-in) and print JSON"
+    )
+    triage.add_argument("text", help="the post's text")
+    triage.set_defaults(func=cmd_triage)
+    return parser
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    """Needs no Slack or X settings: only the optional rules file and OpenAI key."""
+    import json
+
+    from slackbridge.app import build_ai_client
+    from slackbridge.services.triage import build_triage
+
+    load_dotenv(env_file(os.environ), override=False)
+    settings = load_triage_settings(os.environ)
+    result = build_triage(settings.triage_rules_path, build_ai_client(settings)).classify(args.text)
+    fields = ("category", "sentiment", "urgency", "reason", "stage", "channel")
+    print(json.dumps({name: getattr(result, name) for name in fields}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_fakes(args: argparse.Namespace) -> int:
+    from slackbridge.testing.playground import run_playground
+
+    return run_playground(args.env_file)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,337 @@
+"""Reply drafts: created from a thread message, a modal or a suggestion; edited, discarded, rendered."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select, update
+
+from slackbridge.models import (
+    AuditAction,
+    AuditLog,
+    Case,
+    CaseSource,
+    Customer,
+    Draft,
+    DraftOrigin,
+    DraftStatus,
+    Tweet,
+    utcnow,
+)
+from slackbridge.services import audit
+from slackbridge.services.cases import case_for_thread, latest_customer_tweet
+from slackbridge.services.deps import Deps
+from slackbridge.slack.blocks.draft import DraftView, build_draft_message, draft_fallback
+from slackbridge.slack.gateway import SlackError
+from slackbridge.text import check_tweet_text, slack_to_plain
+
+logger = logging.getLogger(__name__)
+
+EDITABLE = (DraftStatus.PENDING, DraftStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """The post a new draft answers, as the reply modal shows it."""
+
+    tweet_id: str
+    text: str
+    username: str
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    draft_id: int | None = None
+    problem: str | None = None  # shown to the writer; nothing was stored
+
+
+def is_reply_command(text: str) -> bool:
+    return text.lstrip().lower().startswith("reply:")
+
+
+def strip_reply_command(text: str) -> str:
+    return text.lstrip()[len("reply:") :].strip()
+
+
+def moved_case(session: Session, channel: str, thread_ts: str) -> Case | None:
+    """The case whose card used to be this thread, before it moved to another channel."""
+    carded = session.exec(
+        select(AuditLog.case_id).where(
+            AuditLog.action == AuditAction.CASE_CARDED,
+            col(AuditLog.detail).contains(f'"channel": "{channel}"'),
+            col(AuditLog.detail).contains(f'"ts": "{thread_ts}"'),
+        )
+    ).first()
+    return session.get(Case, carded) if carded else None
+
+
+class Drafts:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def reply_target(self, case_id: int, tweet_id: str | None) -> ReplyTarget | None:
+        """The given post of the case, or its latest customer post; None when the case is gone."""
+        with self.deps.session() as session:
+            case = session.get(Case, case_id)
+            if case is None:
+                return None
+            tweet = session.get(Tweet, tweet_id) if tweet_id else latest_customer_tweet(session, case)
+            if tweet is None or tweet.case_id != case_id:
+                return None
+            customer = session.get(Customer, tweet.author_id)
+            return ReplyTarget(tweet.id, tweet.text, customer.username if customer else "customer")
+
+    def to_plain(self, slack_text: str) -> str:
+        return slack_to_plain(slack_text, resolve_user=self.deps.slack.user_name)
+
+    def from_thread_message(
+        self, *, channel: str, thread_ts: str, message_ts: str, user: str, text: str
+    ) -> DraftOutcome | None:
+        """A `reply:` message in a case thread; None when the thread is not a case's."""
+        with self.deps.session() as session:
+            case = case_for_thread(session, channel, thread_ts)
+            if case is None or case.id is None:
+                moved = moved_case(session, channel, thread_ts)
+                if moved is None or not moved.channel_id:
+                    return None
+                return DraftOutcome(
+                    problem=f"This case moved to <#{moved.channel_id}>: write `reply:` in its thread there."
+                )
+            case_id = case.id
+        return self.create(
+            case_id=case_id,
+            author_id=user,
+            text=self.to_plain(strip_reply_command(text)),
+            source_key=f"msg:{channel}:{message_ts}",
+        )
+
+    def create(
+        self,
+        *,
+        case_id: int,
+        author_id: str,
+        text: str,
+        in_reply_to: str | None = None,
+        origin: DraftOrigin = DraftOrigin.HUMAN,
+        ai_model: str | None = None,
+        notes: str | None = None,
+        source_key: str | None = None,
+        enforce_length: bool = True,
+    ) -> DraftOutcome:
+        """Store a draft (checked as X would) and show it in the case thread."""
+        check = check_tweet_text(text)
+        with self.deps.session() as session:
+            case = session.get(Case, case_id)
+            if case is None:
+                return DraftOutcome(problem="That case no longer exists.")
+            if case.source == CaseSource.LISTEN:
+                return DraftOutcome(
+                    problem="This post was found by keyword listening: X does not accept API replies to "
+                    "posts that do not mention or quote the brand. Reply on X itself, or track a post "
+                    "that mentions us."
+                )
+            if source_key:
+                existing = session.exec(select(Draft).where(Draft.source_key == source_key)).first()
+                if existing is not None:  # a retried Slack event: the draft already exists
+                    return DraftOutcome(draft_id=existing.id)
+            if not check.ok and enforce_length:
+                audit.record(
+                    session,
+                    AuditAction.DRAFT_REJECTED,
+                    actor=author_id,
+                    case_id=case_id,
+                    length=check.length,
+                    reason=check.problem,
+                )
+                return DraftOutcome(problem=check.problem)
+            target = session.get(Tweet, in_reply_to) if in_reply_to else latest_customer_tweet(session, case)
+            if target is None or target.case_id != case_id:
+                return DraftOutcome(problem="The post to reply to is not part of this case any more.")
+            draft = Draft(
+                case_id=case_id,
+                in_reply_to_tweet_id=target.id,
+                text=text,
+                length=check.length,
+                author_id=author_id,
+                origin=origin,
+                ai_model=ai_model,
+                notes=self._notes(target, notes, check.problem),
+                status=DraftStatus.PENDING,
+                source_key=source_key,
+            )
+            session.add(draft)
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                return DraftOutcome(problem="This draft was already saved.")
+            audit.record(
+                session,
+                AuditAction.DRAFT_CREATED,
+                actor=author_id,
+                case_id=case_id,
+                draft_id=draft.id,
+                origin=str(origin),
+                length=check.length,
+                ai_model=ai_model,
+            )
+            draft_id = draft.id
+            channel, thread_ts = case.channel_id, case.thread_ts
+        assert draft_id is not None
+        if channel and thread_ts:
+            self._post(draft_id, channel, thread_ts)
+        return DraftOutcome(draft_id=draft_id)
+
+    def _notes(self, target: Tweet, notes: str | None, length_problem: str | None) -> str | None:
+        parts = [n for n in (notes, length_problem) if n]
+        brand = self.deps.brand_username()
+        if brand and f"@{brand.lower()}" not in target.text.lower() and not target.quoted_tweet_id:
+            parts.append(
+                f"This post does not mention @{brand}: X only accepts API replies to posts that mention or "
+                "quote the brand, so it may refuse this one."
+            )
+        return " ".join(parts) or None
+
+    def _post(self, draft_id: int, channel: str, thread_ts: str) -> None:
+        view = self.view(draft_id)
+        if view is None:
+            return
+        try:
+            ts = self.deps.slack.post(
+                channel, draft_fallback(view), build_draft_message(view), thread_ts=thread_ts
+            )
+        except SlackError:
+            logger.exception("draft.post_failed draft=%s", draft_id)
+            return
+        with self.deps.session() as session:
+            session.execute(
+                update(Draft).where(col(Draft.id) == draft_id).values(slack_channel=channel, slack_ts=ts)
+            )
+        # A click that landed before the message's ts was stored could not update it: catch up now.
+        if self.view(draft_id) != view:
+            self.refresh(draft_id)
+
+    def view(self, draft_id: int) -> DraftView | None:
+        with self.deps.session() as session:
+            draft = session.get(Draft, draft_id)
+            if draft is None:
+                return None
+            return self._view(session, draft)
+
+    def _view(self, session: Session, draft: Draft) -> DraftView:
+        assert draft.id is not None
+        target = session.get(Tweet, draft.in_reply_to_tweet_id)
+        customer = session.get(Customer, target.author_id) if target else None
+        return DraftView(
+            id=draft.id,
+            text=draft.text,
+            length=draft.length,
+            status=draft.status,
+            version=draft.version,
+            author_id=draft.author_id,
+            origin=draft.origin,
+            ai_model=draft.ai_model,
+            notes=draft.notes,
+            edited_by=draft.edited_by,
+            approver_id=draft.approver_id,
+            sent_tweet_id=draft.sent_tweet_id,
+            brand_username=self.deps.brand_username(),
+            customer_username=customer.username if customer else None,
+            last_error=draft.last_error,
+        )
+
+    def refresh(self, draft_id: int) -> None:
+        """Re-render the draft's message after a change of state."""
+        with self.deps.session() as session:
+            draft = session.get(Draft, draft_id)
+            if draft is None or not draft.slack_channel or not draft.slack_ts:
+                return
+            view = self._view(session, draft)
+            channel, ts = draft.slack_channel, draft.slack_ts
+        try:
+            self.deps.slack.update(channel, ts, draft_fallback(view), build_draft_message(view))
+        except SlackError:
+            logger.exception("draft.refresh_failed draft=%s", draft_id)
+
+    def edit(self, draft_id: int, *, editor: str, text: str, expected_version: int) -> DraftOutcome:
+        """Replace the text; any approval is reset, and a stale edit (someone else's first) is refused."""
+        check = check_tweet_text(text)
+        if not check.ok:
+            return DraftOutcome(draft_id=draft_id, problem=check.problem)
+        with self.deps.session() as session:
+            result = session.execute(
+                update(Draft)
+                .where(
+                    col(Draft.id) == draft_id,
+                    col(Draft.status).in_(EDITABLE),
+                    col(Draft.error_ambiguous).is_(False),
+                    col(Draft.version) == expected_version,
+                )
+                .values(
+                    text=text,
+                    length=check.length,
+                    version=Draft.version + 1,
+                    status=DraftStatus.PENDING,
+                    approver_id=None,
+                    approved_at=None,
+                    first_attempt_at=None,
+                    edited_by=editor,
+                    last_error=None,
+                    updated_at=utcnow(),
+                )
+            )
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                return DraftOutcome(draft_id=draft_id, problem=self._why_locked(session, draft_id))
+            draft = session.get(Draft, draft_id)
+            assert draft is not None
+            audit.record(
+                session,
+                AuditAction.DRAFT_EDITED,
+                actor=editor,
+                case_id=draft.case_id,
+                draft_id=draft_id,
+                length=check.length,
+            )
+        self.refresh(draft_id)
+        return DraftOutcome(draft_id=draft_id)
+
+    def discard(self, draft_id: int, *, user: str) -> str | None:
+        """Discard a draft that was not sent; returns a problem to show, or None."""
+        with self.deps.session() as session:
+            result = session.execute(
+                update(Draft)
+                .where(
+                    col(Draft.id) == draft_id,
+                    col(Draft.status).in_(EDITABLE),
+                    col(Draft.error_ambiguous).is_(False),
+                )
+                .values(status=DraftStatus.DISCARDED, updated_at=utcnow())
+            )
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                return self._why_locked(session, draft_id)
+            draft = session.get(Draft, draft_id)
+            assert draft is not None
+            audit.record(
+                session, AuditAction.DRAFT_DISCARDED, actor=user, case_id=draft.case_id, draft_id=draft_id
+            )
+        self.refresh(draft_id)
+        return None
+
+    @staticmethod
+    def _why_locked(session: Session, draft_id: int) -> str:
+        draft = session.get(Draft, draft_id)
+        if draft is None:
+            return "That draft no longer exists."
+        if draft.error_ambiguous:
+            # Changing the text now could post a second, different reply if the first one went out.
+            return (
+                "X may have received this reply already. Press Retry first: slackbridge checks X and "
+                "either records it as sent or tells you it was not posted; then you can edit or discard."
+            )
+        return {
+            DraftStatus.SENDING: "This draft is being posted on X right now.",
+            DraftStatus.SENT: "This draft was already sent on X.",
+            DraftStatus.DISCARDED: "This draft was discarded.",
+        }.get(DraftStatus(draft.status), "Someone changed this draft meanwhile: look at its latest version.")

@@ -1,0 +1,332 @@
+"""Ingest: X posts become stored rows first, then Slack cards; a crash in between loses nothing."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from slackbridge.models import (
+    AuditAction,
+    Case,
+    CaseSource,
+    CaseStatus,
+    Cursor,
+    Customer,
+    Tweet,
+    TweetSource,
+    XUsage,
+    utcnow,
+)
+from slackbridge.services import audit
+from slackbridge.services.cases import Cases, card_view, tweet_view
+from slackbridge.services.deps import Deps
+from slackbridge.slack.blocks.card import build_case_card, build_followup, fallback_text
+from slackbridge.slack.gateway import SlackError
+from slackbridge.text import escape_mrkdwn
+from slackbridge.triage.types import Classification
+from slackbridge.x.types import XTweet, XUser
+
+logger = logging.getLogger(__name__)
+
+MENTIONS_CURSOR = "mentions"
+# Slack errors that mean "try again later" for every post, not just this one.
+SLACK_UNAVAILABLE = {
+    "unreachable",
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "team_added_to_org",
+}
+# Errors that say the channel cannot take posts from us.
+CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
+CASE_SOURCE = {
+    TweetSource.MENTION: CaseSource.MENTION,
+    TweetSource.LISTEN: CaseSource.LISTEN,
+    TweetSource.TRACKED: CaseSource.TRACKED,
+}
+
+
+Triaged = Classification  # what triage decided for a new case (see slackbridge.triage)
+Classify = Callable[[str], Classification]
+
+
+def get_cursor(session: Session, name: str) -> str | None:
+    row = session.get(Cursor, name)
+    return row.value if row else None
+
+
+def set_cursor(session: Session, name: str, value: str) -> None:
+    row = session.get(Cursor, name)
+    if row is None:
+        session.add(Cursor(name=name, value=value))
+    elif int(value) > int(row.value):
+        row.value, row.updated_at = value, utcnow()
+        session.add(row)
+
+
+def count_usage(session: Session, purpose: str, *, reads: int = 0, writes: int = 0) -> None:
+    """Add to today's X usage in one atomic upsert: concurrent writers never lose a count."""
+    day = utcnow().strftime("%Y-%m-%d")
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = XUsage.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(day=day, purpose=purpose, reads=reads, writes=writes)
+    statement = statement.on_conflict_do_update(
+        index_elements=["day", "purpose"],
+        set_={"reads": table.c.reads + reads, "writes": table.c.writes + writes},
+    )
+    session.execute(statement)
+
+
+def upsert_customer(session: Session, user: XUser) -> None:
+    row = session.get(Customer, user.id)
+    if row is None:
+        row = Customer(id=user.id, username=user.username, name=user.name)
+    row.username, row.name = user.username, user.name
+    row.followers_count, row.verified = user.followers_count, user.verified
+    row.profile_image_url, row.updated_at = user.profile_image_url, utcnow()
+    session.add(row)
+
+
+def store_tweets(
+    session: Session, tweets: Iterable[XTweet], source: TweetSource, *, brand_id: str
+) -> list[str]:
+    """Insert posts we have not seen, skipping our own and plain retweets; returns the new ids."""
+    new_ids = []
+    for tweet in sorted(tweets, key=lambda t: int(t.id)):
+        if tweet.author_id == brand_id or tweet.is_retweet:
+            continue
+        if session.get(Tweet, tweet.id) is not None:
+            continue
+        if tweet.author:
+            upsert_customer(session, tweet.author)
+        session.add(
+            Tweet(
+                id=tweet.id,
+                author_id=tweet.author_id,
+                conversation_id=tweet.conversation_id,
+                text=tweet.text,
+                created_at=tweet.created_at,
+                in_reply_to_tweet_id=tweet.in_reply_to_tweet_id,
+                quoted_tweet_id=tweet.quoted_tweet_id,
+                lang=tweet.lang,
+                source=source,
+            )
+        )
+        audit.record(session, AuditAction.TWEET_STORED, tweet_id=tweet.id, source=str(source))
+        new_ids.append(tweet.id)
+    return new_ids
+
+
+class Ingest:
+    def __init__(self, deps: Deps, cases: Cases, classify: Classify | None = None) -> None:
+        self.deps = deps
+        self.cases = cases
+        self.classify = classify
+        self._deliver_lock = threading.Lock()
+        # Set by the casework service: turns a listening case into a tracked one in the care channel.
+        self.promote_listening: Callable[[int], object] | None = None
+
+    def poll_mentions(self) -> int:
+        """Fetch every mention newer than the cursor; store them and the new cursor in one transaction."""
+        brand = self.deps.brand()
+        with self.deps.session() as session:
+            since = get_cursor(session, MENTIONS_CURSOR)
+        tweets: list[XTweet] = []
+        newest: str | None = None
+        token: str | None = None
+        while True:
+            page = self.deps.x.mentions(brand.id, since_id=since, pagination_token=token)
+            newest = newest or page.newest_id
+            tweets.extend(page.tweets)
+            token = page.next_token
+            # On the very first run, start from the newest page rather than replaying ~800 old posts.
+            if not token or since is None:
+                break
+        with self.deps.session() as session:
+            new_ids = store_tweets(session, tweets, TweetSource.MENTION, brand_id=brand.id)
+            if tweets:
+                count_usage(session, "mentions", reads=len(tweets))
+            if newest:
+                set_cursor(session, MENTIONS_CURSOR, newest)
+        if new_ids:
+            logger.info("ingest.stored count=%d", len(new_ids))
+        return len(new_ids)
+
+    def deliver_pending(self) -> int:
+        """Show every stored post not yet in Slack; stop early when Slack fails (retried next round)."""
+        delivered = 0
+        with self._deliver_lock:
+            with self.deps.session() as session:
+                pending = session.exec(
+                    select(Tweet.id)
+                    .where(
+                        col(Tweet.slack_ts).is_(None),
+                        Tweet.source != TweetSource.OURS,
+                        col(Tweet.deleted_at).is_(None),
+                    )
+                    .order_by(col(Tweet.created_at), col(Tweet.id))
+                ).all()
+            for tweet_id in pending:
+                try:
+                    self._deliver(tweet_id)
+                except SlackError as exc:
+                    if exc.code in SLACK_UNAVAILABLE:  # Slack itself is down or busy: wait for the next round
+                        logger.warning("ingest.delivery_paused tweet=%s error=%s", tweet_id, exc.code)
+                        break
+                    # Something about this post (e.g. a broken channel): retried next round, others go on.
+                    logger.error("ingest.delivery_failed tweet=%s error=%s", tweet_id, exc.code)
+                    continue
+                except Exception:  # one broken post must not hold back the others; it is retried next round
+                    logger.exception("ingest.delivery_failed tweet=%s", tweet_id)
+                    continue
+                delivered += 1
+        return delivered
+
+    def _open_case(self, session: Session, tweet: Tweet, triaged: Classification | None = None) -> Case:
+        case = session.exec(select(Case).where(Case.conversation_id == tweet.conversation_id)).first()
+        if case is not None:
+            tweet.case_id = case.id
+            if case.status != CaseStatus.OPEN and tweet.source != TweetSource.LISTEN:
+                case.status, case.resolved_at = CaseStatus.OPEN, None
+                audit.record(session, AuditAction.CASE_REOPENED, case_id=case.id, tweet_id=tweet.id)
+            if case.waiting_since is None and case.status == CaseStatus.OPEN:
+                case.waiting_since = tweet.created_at
+            case.updated_at = utcnow()
+            session.add_all([case, tweet])
+            return case
+        case = Case(
+            conversation_id=tweet.conversation_id,
+            root_tweet_id=tweet.id,
+            customer_id=tweet.author_id,
+            source=CASE_SOURCE[TweetSource(tweet.source)],
+            status=CaseStatus.OPEN,
+            waiting_since=tweet.created_at,
+        )
+        if triaged:
+            case.category, case.sentiment, case.urgency = triaged.category, triaged.sentiment, triaged.urgency
+            case.triage_reason, case.triage_stage = triaged.reason[:300], triaged.stage
+            if triaged.category == "spam" and self.deps.settings.auto_resolve_spam:
+                case.status, case.resolved_at, case.waiting_since = CaseStatus.RESOLVED, utcnow(), None
+            if triaged.channel:  # a rule's own channel wins over the category's
+                case.channel_id = self.channel_for(case, triaged.channel)
+        session.add(case)
+        session.flush()
+        tweet.case_id = case.id
+        session.add(tweet)
+        audit.record(
+            session,
+            AuditAction.CASE_OPENED,
+            case_id=case.id,
+            tweet_id=tweet.id,
+            category=case.category,
+            stage=case.triage_stage,
+        )
+        return case
+
+    def channel_for(self, case: Case, triaged_channel: str | None = None) -> str:
+        settings = self.deps.settings
+        if case.source == CaseSource.LISTEN and settings.listen_channel:
+            return settings.listen_channel
+        if triaged_channel:
+            return triaged_channel
+        return settings.category_channels.get(case.category or "", settings.slack_channel)
+
+    def _triage(self, tweet_id: str) -> Classification | None:
+        """Classify a post that will open a new case, outside any transaction (the model may be slow)."""
+        if self.classify is None:
+            return None
+        with self.deps.session() as session:
+            tweet = session.get(Tweet, tweet_id)
+            if tweet is None or tweet.slack_ts is not None:
+                return None
+            known = session.exec(select(Case.id).where(Case.conversation_id == tweet.conversation_id)).first()
+            text = tweet.text
+        return None if known is not None else self.classify(text)
+
+    def _deliver(self, tweet_id: str) -> None:
+        triaged = self._triage(tweet_id)
+        with self.deps.session() as session:
+            tweet = session.get(Tweet, tweet_id)
+            if tweet is None or tweet.slack_ts is not None:
+                return
+            try:
+                case = self._open_case(session, tweet, triaged)
+            except IntegrityError:  # another worker opened the conversation's case first
+                session.rollback()
+                tweet = session.get(Tweet, tweet_id)
+                assert tweet is not None
+                case = self._open_case(session, tweet, triaged)
+            assert case.id is not None
+            case_id = case.id
+            # The author of a watched conversation now mentions us: it can be answered by API, so the case
+            # leaves the listening channel for the care workflow (new card, pointer on the old one).
+            promote = case.source == CaseSource.LISTEN and tweet.source != TweetSource.LISTEN
+            if case.thread_ts is None and case.status == CaseStatus.RESOLVED:
+                # Auto-resolved spam: stored and searchable, never carded.
+                tweet.slack_channel, tweet.slack_ts = "", ""
+                session.add(tweet)
+                return
+        if promote and self.promote_listening is not None:
+            self.promote_listening(case_id)
+            with self.deps.session() as session:
+                promoted = session.get(Case, case_id)
+                assert promoted is not None
+                case = promoted
+        if case.thread_ts is None:
+            self._post_card(case_id, tweet_id)
+        else:
+            self._post_followup(case_id, tweet_id)
+
+    def _post_card(self, case_id: int, tweet_id: str) -> None:
+        with self.deps.session() as session:
+            case = session.get(Case, case_id)
+            assert case is not None
+            view = card_view(self.deps, session, case)
+            channel = case.channel_id or self.channel_for(case)
+        text, blocks = fallback_text(view), build_case_card(view)
+        try:
+            channel, ts = self.deps.slack.post_message(channel, text, blocks)
+        except SlackError as exc:
+            main = self.deps.settings.slack_channel
+            if exc.code not in CHANNEL_ERRORS or channel == main:
+                raise
+            # A routed channel that is archived or lacks the bot must not strand the post: use the main one.
+            logger.error("ingest.channel_unusable channel=%s error=%s fallback=%s", channel, exc.code, main)
+            channel, ts = self.deps.slack.post_message(main, text, blocks)
+        with self.deps.session() as session:
+            case = session.get(Case, case_id)
+            tweet = session.get(Tweet, tweet_id)
+            assert case is not None and tweet is not None
+            case.channel_id, case.thread_ts = channel, ts
+            tweet.slack_channel, tweet.slack_ts = channel, ts
+            session.add_all([case, tweet])
+            audit.record(session, AuditAction.CASE_CARDED, case_id=case_id, channel=channel, ts=ts)
+            current = card_view(self.deps, session, case)
+        if current != view:  # changed while the card was on its way (e.g. a click): show the latest
+            self.cases.refresh_card(case_id)
+
+    def _post_followup(self, case_id: int, tweet_id: str) -> None:
+        with self.deps.session() as session:
+            case = session.get(Case, case_id)
+            tweet = session.get(Tweet, tweet_id)
+            assert case is not None and tweet is not None and case.channel_id and case.thread_ts
+            view = tweet_view(session, tweet)
+            channel, thread_ts = case.channel_id, case.thread_ts
+        text = f"Follow-up from @{escape_mrkdwn(view.author.username)}: {escape_mrkdwn(view.text[:150])}"
+        blocks = build_followup(case_id, view)
+        ts = self.deps.slack.post(channel, text, blocks, thread_ts=thread_ts)
+        with self.deps.session() as session:
+            tweet = session.get(Tweet, tweet_id)
+            assert tweet is not None
+            tweet.slack_channel, tweet.slack_ts = channel, ts
+            session.add(tweet)
+        self.cases.refresh_card(case_id)

@@ -1,0 +1,75 @@
+"""After an unconfirmed post, slackbridge finds the reply on X however the retry happens: never twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from slackbridge.models import Draft, DraftStatus, utcnow
+from slackbridge.slack.ids import DRAFT_INPUT, BlockId
+from slackbridge.testing.fake_slack import message_text
+from tests.e2e.conftest import AGENT, CHANNEL, MANAGER, Bridge, wait_for
+
+
+def _unconfirmed_draft(bridge: Bridge, text: str) -> dict:
+    """A draft whose post X created but answered 503 for."""
+    tweet_id = bridge.x.mention("jane", "@acme where is my parcel?")
+    bridge.poll()
+    card = bridge.card_for(tweet_id)
+    bridge.driver.thread_message(CHANNEL, card["ts"], AGENT, f"reply: {text}")
+    [draft_msg] = wait_for(lambda: bridge.drafts_in(card), what="draft")
+    bridge.x.fail_next("/2/tweets", 503, method="POST", process=True)
+    bridge.click(MANAGER, draft_msg, "draft_approve")
+    wait_for(lambda: "did not confirm" in message_text(bridge.current(draft_msg)), what="unconfirmed")
+    assert len(bridge.x.posted()) == 1
+    return draft_msg
+
+
+def _draft(bridge: Bridge) -> Draft:
+    with Session(bridge.services.deps.engine) as session:
+        return session.exec(select(Draft)).one()
+
+
+def test_edit_and_discard_wait_until_x_was_checked(bridge: Bridge) -> None:
+    draft_msg = _unconfirmed_draft(bridge, "Sorry Jane, checking now.")
+    bridge.click(AGENT, draft_msg, "draft_discard")
+    notice = wait_for(lambda: bridge.slack.responses(), what="refusal")
+    assert "Press Retry first" in notice[-1].body["text"]
+
+    bridge.click(AGENT, bridge.current(draft_msg), "draft_edit")
+    [view] = wait_for(lambda: bridge.slack.views_opened, what="edit modal")
+    bridge.driver.submit_view(AGENT, view, {BlockId.DRAFT_TEXT: {DRAFT_INPUT: "Sorry! Please DM us."}})
+    wait_for(
+        lambda: any("Press Retry first" in e["text"] for e in bridge.slack.ephemerals(AGENT)), what="notice"
+    )
+    assert _draft(bridge).text == "Sorry Jane, checking now."
+
+    bridge.click(MANAGER, bridge.current(draft_msg), "draft_retry")
+    wait_for(lambda: _draft(bridge).status == DraftStatus.SENT, what="reconciled")
+    assert len(bridge.x.posted()) == 1
+
+
+def test_retry_long_after_the_first_attempt_still_finds_the_reply(bridge: Bridge) -> None:
+    real_clock = bridge.x.clock
+    bridge.x.clock = lambda: real_clock() - timedelta(minutes=30)  # X created the post half an hour ago
+    draft_msg = _unconfirmed_draft(bridge, "On it, Jane.")
+    bridge.x.clock = real_clock
+    with Session(bridge.services.deps.engine) as session:
+        row = session.exec(select(Draft)).one()
+        row.first_attempt_at = utcnow() - timedelta(minutes=30)
+        session.add(row)
+        session.commit()
+
+    bridge.click(MANAGER, bridge.current(draft_msg), "draft_retry")
+    wait_for(lambda: _draft(bridge).status == DraftStatus.SENT, what="reconciled")
+    assert len(bridge.x.posted()) == 1
+
+
+def test_a_reply_with_a_link_is_found_although_x_returns_it_as_t_co(bridge: Bridge) -> None:
+    bridge.x.shorten_links = True
+    draft_msg = _unconfirmed_draft(bridge, "Track it here: https://help.acme.test/track?id=42")
+    bridge.click(MANAGER, bridge.current(draft_msg), "draft_retry")
+    wait_for(lambda: _draft(bridge).status == DraftStatus.SENT, what="reconciled")
+    assert len(bridge.x.posted()) == 1
+    assert _draft(bridge).sent_tweet_id == bridge.x.posted()[0]["id"]
