@@ -10,6 +10,12 @@ _TOKEN_SHAPES = re.compile(
     r"(xox[abprs]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|sk-[A-Za-z0-9_-]{8,}|Bearer\s+[A-Za-z0-9%._~+/=-]+)"
 )
 
+# Pre-signed storage URLs (X's compliance job files) carry their grant in the query string.
+_SIGNED_QUERY = re.compile(
+    r"(?i)([?&](?:sig|signature|x-goog-signature|x-goog-credential|x-amz-signature|x-amz-credential)=)"
+    r"[^&\s\"'<>]+"
+)
+
 
 class RedactSecrets(logging.Filter):
     """Replaces known secret values and token-shaped strings in every record with [redacted]."""
@@ -21,6 +27,7 @@ class RedactSecrets(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "[redacted]")
+        text = _SIGNED_QUERY.sub(r"\1[redacted]", text)
         return _TOKEN_SHAPES.sub("[redacted]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:

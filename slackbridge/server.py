@@ -22,7 +22,7 @@ from slackbridge.poller import Poller
 
 logger = logging.getLogger(__name__)
 
-COMPLIANCE_SECONDS = 12 * 3600
+COMPLIANCE_SECONDS = 15 * 60  # a tick: the service decides when a check is due (every 12 h)
 MAX_BODY = 1 << 20  # Slack payloads are small; refuse anything absurd before Bolt parses it
 
 StartResponse = Callable[..., Any]
@@ -55,7 +55,8 @@ class Runtime:
         self.pollers.append(Poller("mentions", self.mentions_round, settings.poll_seconds))
         if settings.listen_channel:
             self.pollers.append(Poller("listen", self.listen_round, settings.listen_seconds))
-        # Deleted posts must be gone within 24 hours: sweep twice a day to leave room for an X outage.
+        # Deleted posts must be gone within 24 hours: the service checks every 12 h (room for an X outage);
+        # the poller ticks more often to follow a batch compliance job until X has finished it.
         self.pollers.append(Poller("compliance", self.services.compliance.sweep, COMPLIANCE_SECONDS))
 
     def start_pollers(self) -> None:

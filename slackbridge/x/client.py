@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 import tweepy
 
 from slackbridge.text import decode_x_text
@@ -25,7 +27,16 @@ from slackbridge.x.parse import (
     parse_page,
 )
 from slackbridge.x.session import _BEARER_PLACEHOLDER, TWEEPY_HOST, BaseUrlSession
-from slackbridge.x.types import PostedTweet, TweetPage, XTweet, XUser
+from slackbridge.x.types import (
+    ComplianceEvent,
+    ComplianceJob,
+    PostedTweet,
+    TweetPage,
+    XError,
+    XErrorKind,
+    XTweet,
+    XUser,
+)
 
 # Re-exported: these names have always been importable from slackbridge.x.client.
 __all__ = [
@@ -74,8 +85,88 @@ class XClient:
             wait_on_rate_limit=False,
         )
         self._tweepy.session = BaseUrlSession(base_url, timeout, bearer_token)
+        # Compliance files go to pre-signed storage URLs: a session of their own, never carrying our keys.
+        self._storage = requests.Session()
+        self._timeout = timeout
         self._me: XUser | None = None
         self._me_lock = threading.Lock()
+
+    @property
+    def has_app_token(self) -> bool:
+        """Batch compliance jobs need the app-only bearer token (X_BEARER_TOKEN)."""
+        return self._has_bearer
+
+    # -- batch compliance ----------------------------------------------------------------------------------
+
+    def create_compliance_job(self, name: str) -> ComplianceJob:
+        """A job for post ids; upload the ids next, within the upload URL's 15 minutes."""
+        body = self._call(
+            "creating a compliance job",
+            lambda: self._tweepy.create_compliance_job("tweets", name=name, resumable=False),
+        )
+        return self._job(body, "creating a compliance job")
+
+    def get_compliance_job(self, job_id: str) -> ComplianceJob:
+        body = self._call(
+            f"checking compliance job {job_id}", lambda: self._tweepy.get_compliance_job(job_id)
+        )
+        return self._job(body, f"checking compliance job {job_id}")
+
+    def upload_compliance_ids(self, job: ComplianceJob, ids: Iterable[str]) -> None:
+        """One id per line, PUT to the job's pre-signed URL (no credentials: the URL is the grant)."""
+        payload = "".join(f"{tweet_id}\n" for tweet_id in ids).encode()
+        self._storage_call(
+            "uploading post ids for a compliance check",
+            lambda: self._storage.put(
+                job.upload_url, data=payload, headers={"Content-Type": "text/plain"}, timeout=self._timeout
+            ),
+        )
+
+    def download_compliance_results(self, job: ComplianceJob) -> list[ComplianceEvent]:
+        """The job's results: one JSON object per line, only for posts that need action."""
+        answer = self._storage_call(
+            "downloading compliance results",
+            lambda: self._storage.get(job.download_url, timeout=self._timeout),
+        )
+        events: list[ComplianceEvent] = []
+        for line in answer.text.splitlines():
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                events.append(
+                    ComplianceEvent(
+                        tweet_id=str(item["id"]),
+                        action=str(item["action"]),
+                        reason=str(item.get("reason", "")),
+                    )
+                )
+            except (ValueError, KeyError, TypeError):
+                logger.warning("x.compliance_unreadable_line length=%s", len(line))
+        return events
+
+    def _storage_call(self, action: str, fn: Callable[[], requests.Response]) -> requests.Response:
+        with self._errors.errors(action, action, write=False):
+            answer = fn()
+        if not answer.ok:
+            # The URL is pre-signed (its query is a credential): only the status goes into messages and logs.
+            raise XError(
+                kind=XErrorKind.TRANSIENT if answer.status_code >= 500 else XErrorKind.BAD_REQUEST,
+                message=f"X's file storage answered {answer.status_code} while {action}.",
+                status=answer.status_code,
+            )
+        return answer
+
+    def _job(self, body: dict[str, Any], action: str) -> ComplianceJob:
+        data = body.get("data")
+        if not isinstance(data, dict) or not {"id", "status", "upload_url", "download_url"} <= data.keys():
+            raise self._errors.not_found(f"X did not return a compliance job while {action}.", body)
+        return ComplianceJob(
+            id=str(data["id"]),
+            status=str(data["status"]),
+            upload_url=str(data["upload_url"]),
+            download_url=str(data["download_url"]),
+        )
 
     # -- reads ---------------------------------------------------------------------------------------------
 

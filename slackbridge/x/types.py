@@ -44,6 +44,25 @@ class PostedTweet:
     text: str
 
 
+@dataclass(frozen=True)
+class ComplianceJob:
+    """A batch compliance job: X checks a list of post ids and says which need action."""
+
+    id: str
+    status: str  # created, in_progress, complete, failed, expired
+    upload_url: str = field(repr=False)  # pre-signed: it grants access by itself, never log it
+    download_url: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ComplianceEvent:
+    """One line of a job's results: what happened to a post on X."""
+
+    tweet_id: str
+    action: str  # "delete" (the post must go) or "scrub_geo"
+    reason: str  # deleted, suspended, protected, deactivated, scrub_geo
+
+
 class XErrorKind(enum.StrEnum):
     RATE_LIMITED = "rate_limited"  # 429: wait until retry_at
     NOT_ALLOWED = "not_allowed"  # 403: X refuses this action (e.g. reply not allowed, duplicate)

@@ -22,6 +22,11 @@ APP_ONLY_FORBIDDEN = (
     "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context]."
 )
 
+USER_CONTEXT_FORBIDDEN = (
+    "Authenticating with OAuth 1.0a User Context is forbidden for this endpoint.  Supported "
+    "authentication types are [OAuth 2.0 Application-Only]."
+)
+
 
 class ApiError(Exception):
     """An X error answer raised from deep inside a route."""

@@ -13,8 +13,14 @@ from urllib.parse import parse_qsl, urlsplit
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 
-from slackbridge.testing.fake_x.errors import APP_ONLY_FORBIDDEN, PROBLEMS, ApiError, problem
-from slackbridge.testing.fake_x.records import RecordedRequest, Response, _Injected
+from slackbridge.testing.fake_x.errors import (
+    APP_ONLY_FORBIDDEN,
+    PROBLEMS,
+    USER_CONTEXT_FORBIDDEN,
+    ApiError,
+    problem,
+)
+from slackbridge.testing.fake_x.records import FileResponse, RecordedRequest, Response, _Injected
 from slackbridge.testing.fake_x.routes import XRoutes
 
 if TYPE_CHECKING:
@@ -33,8 +39,11 @@ RATE_LIMITS: dict[str, tuple[int, int | None]] = {
     "user_by_username": (900, 300),
     "create": (100, None),
     "delete": (50, None),
+    "compliance_create": (150, 150),
+    "compliance_job": (150, 150),
 }
 USER_CONTEXT_ONLY = {"me", "mentions", "create", "delete"}
+APP_ONLY = {"compliance_create", "compliance_job"}
 
 
 class XPipeline(XRoutes):
@@ -61,6 +70,16 @@ class XPipeline(XRoutes):
                     ),
                 )
             return None
+        if route in APP_ONLY:
+            return ApiError(
+                403,
+                problem(
+                    403,
+                    USER_CONTEXT_FORBIDDEN,
+                    title="Unsupported Authentication",
+                    type_=PROBLEMS + "unsupported-authentication",
+                ),
+            )
         try:
             params = dict(
                 oauth_signature.collect_parameters(
@@ -131,7 +150,7 @@ class XPipeline(XRoutes):
                 return item
         return None
 
-    def handle(self, request: _Handler) -> Response | None:
+    def handle(self, request: _Handler) -> Response | FileResponse | None:
         """Answer one HTTP request; None means drop the connection without answering."""
         split = urlsplit(request.path)
         path, raw_query = split.path, split.query
@@ -145,6 +164,10 @@ class XPipeline(XRoutes):
         except ValueError:
             body = None
         host = request.headers.get("Host", "")
+        if path.startswith("/_storage/"):  # the pre-signed file storage behind compliance jobs
+            with self._lock:
+                self._requests.append(RecordedRequest(request.command, path, {}, kind, host, None))
+                return self._storage(request.command, path, query, raw_body)
         with self._lock:
             self._requests.append(RecordedRequest(request.command, path, query, kind, host, body))
             delay = self._take(self._delays, request.command, path)

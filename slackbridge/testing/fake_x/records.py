@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 Response = tuple[int, dict[str, Any] | None, dict[str, str]]
+FileResponse = tuple[int, bytes, dict[str, str]]  # from the storage behind compliance jobs
 
 
 class XCredentials(TypedDict):

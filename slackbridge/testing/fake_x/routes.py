@@ -14,6 +14,7 @@ from slackbridge.testing.fake_x.billing import (
     PRICE_READ,
     PRICE_SUMMONED_REPLY,
 )
+from slackbridge.testing.fake_x.compliance import XCompliance
 from slackbridge.testing.fake_x.errors import (
     DUPLICATE,
     REPLY_NOT_ALLOWED,
@@ -25,7 +26,7 @@ from slackbridge.testing.fake_x.errors import (
     problem,
 )
 from slackbridge.testing.fake_x.records import Response
-from slackbridge.testing.fake_x.render import XRendering, _csv
+from slackbridge.testing.fake_x.render import _csv
 from slackbridge.testing.fake_x.search_query import _compile_query, _mentions
 from slackbridge.text import find_urls, weighted_length
 
@@ -35,7 +36,7 @@ DUPLICATE_WINDOW = timedelta(hours=24)
 TWEET_LIMIT = 280
 
 
-class XRoutes(XRendering):
+class XRoutes(XCompliance):
     """One handler per endpoint; each runs with ``self._lock`` held and may raise ApiError."""
 
     # -- internals: routes ---------------------------------------------------------------------------------
@@ -52,6 +53,8 @@ class XRoutes(XRendering):
             ("GET", "tweets", ["2", "tweets"], self._get_tweets),
             ("POST", "create", ["2", "tweets"], self._post_tweet),
             ("DELETE", "delete", ["2", "tweets", "*"], self._delete_tweet),
+            ("POST", "compliance_create", ["2", "compliance", "jobs"], self._post_compliance_job),
+            ("GET", "compliance_job", ["2", "compliance", "jobs", "*"], self._get_compliance_job),
         ]
         for verb, name, pattern, handler in table:
             if verb == method and len(pattern) == len(parts):

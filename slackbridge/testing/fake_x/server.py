@@ -75,10 +75,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, body, headers = answer
-        payload = json.dumps(body).encode() if body is not None else b""
+        if isinstance(body, bytes):  # a file from the storage behind compliance jobs
+            payload = body
+        else:
+            payload = json.dumps(body).encode() if body is not None else b""
+            headers = {"Content-Type": "application/json; charset=utf-8", **headers}
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
             for name, value in headers.items():
                 self.send_header(name, value)
