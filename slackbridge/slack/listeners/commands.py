@@ -12,6 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slackbridge.services.charts import render_report
 from slackbridge.services.lookups import parse_handle
 from slackbridge.services.search import search_words
+from slackbridge.services.stats import Report
 from slackbridge.slack.blocks.common import Block, section
 from slackbridge.slack.blocks.lookups import (
     build_pending,
@@ -137,7 +138,7 @@ def handle_stats(services: Services, asked: Asked) -> Answer:
         try:
             services.deps.slack.upload_file(
                 asked.channel,
-                render_report(report),
+                render_report(report, _agent_names(services, report)),
                 f"tweetcare-stats-{days}d.png",
                 f"X care, last {days} days",
                 comment=f"Stats for the last {days} days, asked by <@{asked.user}>",
@@ -148,6 +149,11 @@ def handle_stats(services: Services, asked: Asked) -> Answer:
                 section(f":warning: Slack did not take the chart ({exc.code}); is the app in this channel?")
             )
     return Answer(f"Stats for the last {days} days", blocks)
+
+
+def _agent_names(services: Services, report: Report) -> dict[str, str]:
+    """Slack names for the chart's labels (an image cannot show <@U…> mentions); ids where unknown."""
+    return {agent: services.deps.slack.user_name(agent) or agent for agent, _ in report.replies_by_agent}
 
 
 def handle_listen(services: Services, asked: Asked) -> Answer:
