@@ -218,6 +218,13 @@ class CustomerNote(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class HomeViewer(SQLModel, table=True):
+    """Someone who opened the App Home tab, and when last: their tab is refreshed when their work changes."""
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class ListenQuery(SQLModel, table=True):
     """A keyword search on X whose hits are carded in the listening channel."""
 

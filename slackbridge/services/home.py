@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
 
+from sqlmodel import col, select
+
+from slackbridge.models import HomeViewer, utcnow
 from slackbridge.services.approval import Approvers
 from slackbridge.services.deps import Deps
 from slackbridge.services.lookups import Lookups
@@ -16,15 +21,19 @@ from slackbridge.slack.gateway import SlackError
 logger = logging.getLogger(__name__)
 
 
+VIEWER_WINDOW = timedelta(days=30)
+
+
 class HomeTab:
-    """Publishes the Home view; refreshes only for people who opened it since start, so changes stay cheap."""
+    """Publishes the Home view. A change refreshes it only for the people concerned who opened the tab in
+    the last 30 days (kept in the store, so a restart or a second process knows them too): changes stay
+    cheap, and nobody's tab is left stale after a deploy."""
 
     def __init__(self, deps: Deps, lookups: Lookups, stats: Stats, approvers: Approvers) -> None:
         self.deps = deps
         self.lookups = lookups
         self.stats = stats
         self.approvers = approvers
-        self._viewers: set[str] = set()
         self._publishing: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
@@ -41,9 +50,15 @@ class HomeTab:
         )
 
     def publish(self, user: str, notice: str | None = None) -> None:
-        """Render and publish for one person (on app_home_opened, on refresh, or to answer a click)."""
+        """Render and publish for one person who is looking (opened the tab, refreshed it, clicked on it)."""
+        with self.deps.session() as session:
+            viewer = session.get(HomeViewer, user) or HomeViewer(user_id=user)
+            viewer.opened_at = utcnow()
+            session.add(viewer)
+        self._publish(user, notice)
+
+    def _publish(self, user: str, notice: str | None = None) -> None:
         with self._lock:
-            self._viewers.add(user)
             user_lock = self._publishing.setdefault(user, threading.Lock())
         # One publish at a time per person: a view read before a change can never land after a newer one.
         with user_lock:
@@ -53,14 +68,21 @@ class HomeTab:
                 logger.exception("home.publish_failed user=%s", user)
 
     def refresh_for(self, user_ids: Iterable[str | None]) -> None:
-        """After a change that concerns these people; those who never opened the tab are skipped."""
-        with self._lock:
-            wanted = [u for u in dict.fromkeys(user_ids) if u and u in self._viewers]
-        for user in wanted:
-            self.publish(user)
+        """After a change that concerns these people; those who have not opened the tab lately are skipped."""
+        wanted = [u for u in dict.fromkeys(user_ids) if u]
+        if not wanted:
+            return
+        for user in self._viewers(col(HomeViewer.user_id).in_(wanted)):
+            self._publish(user)
 
     def refresh_approvers(self) -> None:
         """A draft appeared or left the queue: approvers looking at their Home should see it."""
-        with self._lock:
-            viewers = list(self._viewers)
-        self.refresh_for(u for u in viewers if self.approvers.is_approver(u))
+        for user in self._viewers():
+            if self.approvers.is_approver(user):
+                self._publish(user)
+
+    def _viewers(self, *where: Any) -> list[str]:
+        since = utcnow() - VIEWER_WINDOW
+        with self.deps.session() as session:
+            query = select(HomeViewer.user_id).where(col(HomeViewer.opened_at) >= since, *where)
+            return list(session.exec(query.order_by(col(HomeViewer.user_id))))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
-from slackbridge.models import AuditAction, AuditLog, Case
+from slackbridge.models import AuditAction, AuditLog, Case, HomeViewer, utcnow
 from slackbridge.testing.fake_slack import find_button, message_text
-from tests.e2e.conftest import AGENT, CHANNEL, LEAD, MANAGER, OUTSIDER, Bridge, wait_for
+from tests.e2e.conftest import AGENT, CHANNEL, LEAD, MANAGER, OUTSIDER, Bridge, RunningBridge, wait_for
 
 
 def _home(bridge: Bridge, user: str, contains: str) -> dict[str, Any]:
@@ -126,3 +128,44 @@ def test_a_refused_approval_from_the_home_tab_is_explained_there(bridge: Bridge)
     bridge.driver.click_home(MANAGER, "draft_approve", button["value"])  # a stale second click
     _home(bridge, MANAGER, "Already sent on X")
     assert len(bridge.x.posted()) == 1
+
+
+def test_a_home_tab_opened_before_a_restart_is_still_refreshed_after_it(
+    service: RunningBridge, bridge: Bridge
+) -> None:
+    tweet_id = bridge.x.mention("dee", "@acme my parcel is late")
+    bridge.poll()
+    bridge.driver.app_home_opened(MANAGER)
+    bridge.driver.app_home_opened(AGENT)
+    _home(bridge, MANAGER, "Waiting for your approval (0)")
+    _home(bridge, AGENT, "Nothing assigned to you")
+
+    service.stop()
+    restarted = service.start()  # a deploy: nobody reopens their tab
+    card = restarted.card_for(tweet_id)
+    restarted.driver.thread_message(CHANNEL, card["ts"], AGENT, "reply: Sorry Dee, checking now.")
+    _home(restarted, MANAGER, "Waiting for your approval (1)")
+    restarted.click(AGENT, card, "case_assign")
+    _home(restarted, AGENT, "on it: <@UAGENT>")
+
+
+def test_a_tab_not_opened_for_a_month_is_not_refreshed(bridge: Bridge) -> None:
+    for approver in (MANAGER, LEAD):
+        bridge.driver.app_home_opened(approver)
+        _home(bridge, approver, "Waiting for your approval (0)")
+    with Session(bridge.services.deps.engine) as session:
+        viewer = session.get(HomeViewer, MANAGER)
+        assert viewer is not None
+        viewer.opened_at = utcnow() - timedelta(days=31)
+        session.add(viewer)
+        session.commit()
+
+    tweet_id = bridge.x.mention("eve", "@acme wrong size")
+    bridge.poll()
+    bridge.driver.thread_message(CHANNEL, bridge.card_for(tweet_id)["ts"], AGENT, "reply: Happy to swap it!")
+    _home(bridge, LEAD, "Waiting for your approval (1)")  # the refresh ran for the recent viewer...
+    time.sleep(0.3)
+    # ...and skipped the one who has not looked for a month (their tab refreshes when they open it).
+    assert "Waiting for your approval (0)" in message_text(bridge.slack.home_view(MANAGER) or {})
+    bridge.driver.app_home_opened(MANAGER)
+    _home(bridge, MANAGER, "Waiting for your approval (1)")
