@@ -138,7 +138,11 @@ def test_run_serves_slack_polls_x_and_stops_cleanly_on_sigterm(tmp_path: Path) -
                 time.sleep(0.2)
             assert slack.messages("C0CARE"), "the poller should have carded the mention"
             assert "hello from the real process" in message_text(slack.messages("C0CARE")[0])
+            # The card shows before the round ends; health reports the round once it has.
             health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
+            while time.monotonic() < deadline and not health["pollers"]["mentions"]["last_success"]:
+                time.sleep(0.2)
+                health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
             assert health["ok"] and health["pollers"]["mentions"]["last_success"]
         finally:
             proc.send_signal(signal.SIGTERM)

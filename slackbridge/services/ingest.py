@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -26,6 +27,7 @@ from slackbridge.models import (
 from slackbridge.services import audit
 from slackbridge.services.cases import Cases, card_view, tweet_view
 from slackbridge.services.deps import Deps
+from slackbridge.services.lease import Lease
 from slackbridge.slack.blocks.card import build_case_card, build_followup, fallback_text
 from slackbridge.slack.gateway import SlackError
 from slackbridge.text import escape_mrkdwn
@@ -126,12 +128,18 @@ def store_tweets(
     return new_ids
 
 
+DELIVERY_LEASE = "delivery.lease"
+# Long enough for one post through Slack's pacing and a 429 wait; a crashed deliverer is replaced after it.
+DELIVERY_LEASE_TTL = timedelta(minutes=3)
+
+
 class Ingest:
     def __init__(self, deps: Deps, cases: Cases, classify: Classify | None = None) -> None:
         self.deps = deps
         self.cases = cases
         self.classify = classify
-        self._deliver_lock = threading.Lock()
+        self._deliver_lock = threading.Lock()  # threads of this process
+        self._delivery = Lease(deps, DELIVERY_LEASE, DELIVERY_LEASE_TTL)  # other processes
         # Set by the casework service: turns a listening case into a tracked one in the care channel.
         self.promote_listening: Callable[[int], object] | None = None
 
@@ -162,33 +170,45 @@ class Ingest:
         return len(new_ids)
 
     def deliver_pending(self) -> int:
-        """Show every stored post not yet in Slack; stop early when Slack fails (retried next round)."""
+        """Show every stored post not yet in Slack; stop early when Slack fails (retried next round).
+
+        One deliverer at a time across processes: when another holds the delivery lease, its round
+        shows these posts, so this one does nothing."""
         delivered = 0
         with self._deliver_lock:
-            with self.deps.session() as session:
-                pending = session.exec(
-                    select(Tweet.id)
-                    .where(
-                        col(Tweet.slack_ts).is_(None),
-                        Tweet.source != TweetSource.OURS,
-                        col(Tweet.deleted_at).is_(None),
-                    )
-                    .order_by(col(Tweet.created_at), col(Tweet.id))
-                ).all()
-            for tweet_id in pending:
-                try:
-                    self._deliver(tweet_id)
-                except SlackError as exc:
-                    if exc.code in SLACK_UNAVAILABLE:  # Slack itself is down or busy: wait for the next round
-                        logger.warning("ingest.delivery_paused tweet=%s error=%s", tweet_id, exc.code)
+            if not self._delivery.acquire():
+                logger.info("ingest.delivery_elsewhere: another process is delivering")
+                return 0
+            try:
+                with self.deps.session() as session:
+                    pending = session.exec(
+                        select(Tweet.id)
+                        .where(
+                            col(Tweet.slack_ts).is_(None),
+                            Tweet.source != TweetSource.OURS,
+                            col(Tweet.deleted_at).is_(None),
+                        )
+                        .order_by(col(Tweet.created_at), col(Tweet.id))
+                    ).all()
+                for tweet_id in pending:
+                    if not self._delivery.acquire():  # renewed before each post; lost only if we stalled
+                        logger.warning("ingest.delivery_lease_lost tweet=%s", tweet_id)
                         break
-                    # Something about this post (e.g. a broken channel): retried next round, others go on.
-                    logger.error("ingest.delivery_failed tweet=%s error=%s", tweet_id, exc.code)
-                    continue
-                except Exception:  # one broken post must not hold back the others; it is retried next round
-                    logger.exception("ingest.delivery_failed tweet=%s", tweet_id)
-                    continue
-                delivered += 1
+                    try:
+                        self._deliver(tweet_id)
+                    except SlackError as exc:
+                        if exc.code in SLACK_UNAVAILABLE:  # Slack itself is down or busy: wait for next round
+                            logger.warning("ingest.delivery_paused tweet=%s error=%s", tweet_id, exc.code)
+                            break
+                        # Something about this post (e.g. a broken channel): retried next round, others go on.
+                        logger.error("ingest.delivery_failed tweet=%s error=%s", tweet_id, exc.code)
+                        continue
+                    except Exception:  # one broken post must not hold back the others; retried next round
+                        logger.exception("ingest.delivery_failed tweet=%s", tweet_id)
+                        continue
+                    delivered += 1
+            finally:
+                self._delivery.release()
         return delivered
 
     def _open_case(self, session: Session, tweet: Tweet, triaged: Classification | None = None) -> Case:
