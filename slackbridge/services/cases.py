@@ -18,6 +18,7 @@ from slackbridge.models import (
 )
 from slackbridge.services import audit
 from slackbridge.services.deps import Deps
+from slackbridge.services.locks import StripedLocks
 from slackbridge.slack.blocks.card import AuthorView, CardView, TweetView, build_case_card, fallback_text
 from slackbridge.slack.gateway import SlackError
 
@@ -98,19 +99,23 @@ def card_view(deps: Deps, session: Session, case: Case) -> CardView:
 class Cases:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self._rendering = StripedLocks()
 
     def refresh_card(self, case_id: int) -> None:
-        """Re-render the case card in place after a change; a Slack failure is logged, not raised."""
-        with self.deps.session() as session:
-            case = session.get(Case, case_id)
-            if case is None or case.thread_ts is None or case.channel_id is None:
-                return
-            view = card_view(self.deps, session, case)
-            channel, ts = case.channel_id, case.thread_ts
-        try:
-            self.deps.slack.update(channel, ts, fallback_text(view), build_case_card(view))
-        except SlackError:
-            logger.exception("case.card_refresh_failed case=%s", case_id)
+        """Re-render the case card in place after a change; a Slack failure is logged, not raised.
+
+        The latest state wins: see locks.py."""
+        with self._rendering(case_id):
+            with self.deps.session() as session:
+                case = session.get(Case, case_id)
+                if case is None or case.thread_ts is None or case.channel_id is None:
+                    return
+                view = card_view(self.deps, session, case)
+                channel, ts = case.channel_id, case.thread_ts
+            try:
+                self.deps.slack.update(channel, ts, fallback_text(view), build_case_card(view))
+            except SlackError:
+                logger.exception("case.card_refresh_failed case=%s", case_id)
 
     def set_status(self, case_id: int, status: CaseStatus, *, actor: str) -> str:
         """Resolve or reopen; returns what to tell the person who clicked."""

@@ -23,6 +23,7 @@ from slackbridge.models import (
 from slackbridge.services import audit
 from slackbridge.services.cases import case_for_thread, latest_customer_tweet
 from slackbridge.services.deps import Deps
+from slackbridge.services.locks import StripedLocks
 from slackbridge.slack.blocks.draft import DraftView, build_draft_message, draft_fallback
 from slackbridge.slack.gateway import SlackError
 from slackbridge.text import check_tweet_text, slack_to_plain
@@ -70,6 +71,7 @@ def moved_case(session: Session, channel: str, thread_ts: str) -> Case | None:
 class Drafts:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self._rendering = StripedLocks()
 
     def reply_target(self, case_id: int, tweet_id: str | None) -> ReplyTarget | None:
         """The given post of the case, or its latest customer post; None when the case is gone."""
@@ -243,17 +245,18 @@ class Drafts:
         )
 
     def refresh(self, draft_id: int) -> None:
-        """Re-render the draft's message after a change of state."""
-        with self.deps.session() as session:
-            draft = session.get(Draft, draft_id)
-            if draft is None or not draft.slack_channel or not draft.slack_ts:
-                return
-            view = self._view(session, draft)
-            channel, ts = draft.slack_channel, draft.slack_ts
-        try:
-            self.deps.slack.update(channel, ts, draft_fallback(view), build_draft_message(view))
-        except SlackError:
-            logger.exception("draft.refresh_failed draft=%s", draft_id)
+        """Re-render the draft's message after a change of state (the latest state wins, see locks.py)."""
+        with self._rendering(draft_id):
+            with self.deps.session() as session:
+                draft = session.get(Draft, draft_id)
+                if draft is None or not draft.slack_channel or not draft.slack_ts:
+                    return
+                view = self._view(session, draft)
+                channel, ts = draft.slack_channel, draft.slack_ts
+            try:
+                self.deps.slack.update(channel, ts, draft_fallback(view), build_draft_message(view))
+            except SlackError:
+                logger.exception("draft.refresh_failed draft=%s", draft_id)
 
     def edit(self, draft_id: int, *, editor: str, text: str, expected_version: int) -> DraftOutcome:
         """Replace the text; any approval is reset, and a stale edit (someone else's first) is refused."""

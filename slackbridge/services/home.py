@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from sqlmodel import col, select
 from slackbridge.models import HomeViewer, utcnow
 from slackbridge.services.approval import Approvers
 from slackbridge.services.deps import Deps
+from slackbridge.services.locks import StripedLocks
 from slackbridge.services.lookups import Lookups
 from slackbridge.services.stats import Stats
 from slackbridge.slack.blocks.home import HomeData, build_home
@@ -34,8 +34,7 @@ class HomeTab:
         self.lookups = lookups
         self.stats = stats
         self.approvers = approvers
-        self._publishing: dict[str, threading.Lock] = {}
-        self._lock = threading.Lock()
+        self._publishing = StripedLocks()
 
     def data(self, user: str, notice: str | None = None) -> HomeData:
         is_approver = self.approvers.is_approver(user)
@@ -58,10 +57,8 @@ class HomeTab:
         self._publish(user, notice)
 
     def _publish(self, user: str, notice: str | None = None) -> None:
-        with self._lock:
-            user_lock = self._publishing.setdefault(user, threading.Lock())
         # One publish at a time per person: a view read before a change can never land after a newer one.
-        with user_lock:
+        with self._publishing(user):
             try:
                 self.deps.slack.publish_home(user, build_home(self.data(user, notice)))
             except SlackError:

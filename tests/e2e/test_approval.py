@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
@@ -214,3 +215,30 @@ def _case_thread(bridge: Bridge) -> str:
         ts = session.exec(select(Case)).one().thread_ts
         assert ts
         return ts
+
+
+def test_a_slow_render_of_an_older_state_never_overwrites_a_newer_one(bridge: Bridge) -> None:
+    _, draft_msg, _ = _draft(bridge)
+    wait_for(lambda: _draft_row(bridge).slack_ts, what="draft ts stored")
+    draft_id = _draft_row(bridge).id
+    assert draft_id is not None
+
+    def set_status(status: DraftStatus, error: str | None = None) -> None:
+        with Session(bridge.services.deps.engine) as session:
+            row = session.get(Draft, draft_id)
+            assert row is not None
+            row.status, row.last_error, row.approver_id = status, error, MANAGER
+            session.add(row)
+            session.commit()
+
+    # One thread renders "sending" and Slack is slow to take it; meanwhile the post fails and another
+    # thread renders the failure. The message must end showing the failure, the newer state.
+    set_status(DraftStatus.SENDING)
+    bridge.slack.delay_next("chat.update", 0.5)
+    slow = threading.Thread(target=bridge.services.drafts.refresh, args=(draft_id,))
+    slow.start()
+    time.sleep(0.1)
+    set_status(DraftStatus.FAILED, "X had a server error (503).")
+    bridge.services.drafts.refresh(draft_id)
+    slow.join(5)
+    assert "Not posted" in message_text(bridge.current(draft_msg))
