@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -56,6 +57,18 @@ def strip_reply_command(text: str) -> str:
     return text.lstrip()[len("reply:") :].strip()
 
 
+CARD_TS_WAIT = 10.0  # seconds a reply waits for a brand-new card's ts to be stored
+RECENT_THREAD = 120.0  # only threads started this recently may be a card still being stored
+
+
+def _is_recent(thread_ts: str) -> bool:
+    """Slack ts values are the message's Unix time."""
+    try:
+        return time.time() - float(thread_ts) < RECENT_THREAD
+    except ValueError:
+        return False
+
+
 def moved_case(session: Session, channel: str, thread_ts: str) -> Case | None:
     """The case whose card used to be this thread, before it moved to another channel."""
     carded = session.exec(
@@ -92,22 +105,36 @@ class Drafts:
         self, *, channel: str, thread_ts: str, message_ts: str, user: str, text: str
     ) -> DraftOutcome | None:
         """A `reply:` message in a case thread; None when the thread is not a case's."""
-        with self.deps.session() as session:
-            case = case_for_thread(session, channel, thread_ts)
-            if case is None or case.id is None:
-                moved = moved_case(session, channel, thread_ts)
-                if moved is None or not moved.channel_id:
-                    return None
-                return DraftOutcome(
-                    problem=f"This case moved to <#{moved.channel_id}>: write `reply:` in its thread there."
-                )
-            case_id = case.id
+        case_id, moved_to = self._case_for_thread(channel, thread_ts)
+        if moved_to is not None:
+            moved = f"This case moved to <#{moved_to}>: write `reply:` in its thread there."
+            return DraftOutcome(problem=moved)
+        if case_id is None:
+            return None
         return self.create(
             case_id=case_id,
             author_id=user,
             text=self.to_plain(strip_reply_command(text)),
             source_key=f"msg:{channel}:{message_ts}",
         )
+
+    def _case_for_thread(self, channel: str, thread_ts: str) -> tuple[int | None, str | None]:
+        """(the id of the case whose card starts this thread, the channel its case moved to), or neither.
+
+        A card's ts is stored just after Slack answers, so a reply typed into a card that is seconds old
+        may arrive first: for a thread that recent, wait for the ts briefly rather than drop the reply."""
+        deadline = time.monotonic() + CARD_TS_WAIT
+        while True:
+            with self.deps.session() as session:
+                case = case_for_thread(session, channel, thread_ts)
+                if case is not None and case.id is not None:
+                    return case.id, None
+                moved = moved_case(session, channel, thread_ts)
+                if moved is not None and moved.channel_id:
+                    return None, moved.channel_id
+            if not _is_recent(thread_ts) or time.monotonic() >= deadline:
+                return None, None
+            time.sleep(0.2)
 
     def create(
         self,

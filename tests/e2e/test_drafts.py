@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 from sqlmodel import Session, col, select
 
-from slackbridge.models import AuditAction, AuditLog, Draft, DraftStatus
+from slackbridge.models import AuditAction, AuditLog, Case, Draft, DraftStatus
 from slackbridge.slack.ids import DRAFT_INPUT, BlockId
 from slackbridge.testing.fake_slack import find_button, message_text
 from tests.e2e.conftest import AGENT, CHANNEL, Bridge, wait_for
@@ -145,3 +148,26 @@ def test_edit_changes_the_text_and_resets_approval_discard_stops_it(bridge: Brid
     bridge.click(AGENT, bridge.current(draft_msg), "draft_discard")
     wait_for(lambda: "Discarded" in message_text(bridge.current(draft_msg)), what="discarded shown")
     assert _drafts(bridge)[0].status == DraftStatus.DISCARDED
+
+
+def test_a_reply_typed_before_the_new_cards_ts_is_stored_still_becomes_a_draft(bridge: Bridge) -> None:
+    tweet_id = bridge.x.mention("quick", "@acme is the shop open today?")
+    bridge.poll()
+    card = bridge.card_for(tweet_id)
+
+    def card_stored(stored: bool) -> None:
+        """The card's ts and its audit row are saved in one transaction, just after Slack answers."""
+        with Session(bridge.services.deps.engine) as session:
+            case = session.exec(select(Case)).one()
+            carded = session.exec(select(AuditLog).where(AuditLog.action == AuditAction.CASE_CARDED)).one()
+            case.thread_ts = card["ts"] if stored else None
+            carded.detail = json.dumps({"channel": CHANNEL, "ts": card["ts"]}) if stored else "{}"
+            session.add_all([case, carded])
+            session.commit()
+
+    card_stored(False)  # the moment between Slack's answer and the save
+    bridge.driver.thread_message(CHANNEL, card["ts"], AGENT, "reply: Yes, until 8pm!")
+    time.sleep(1.0)
+    card_stored(True)
+    [draft] = wait_for(lambda: bridge.drafts_in(card), what="the draft, not dropped")
+    assert "Yes, until 8pm!" in message_text(draft)

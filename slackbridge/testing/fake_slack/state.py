@@ -101,8 +101,9 @@ class SlackState:
     # ------------------------------------------------------------ state helpers (caller holds the lock)
 
     def _next_ts(self) -> str:
+        """Like Slack's: the message's Unix time in microseconds, unique and increasing within a channel."""
         with self._lock:
-            self._ts_counter += 100
+            self._ts_counter = max(self._ts_counter + 100, int(time.time() * 1_000_000))
             n = self._ts_counter
         return f"{n // 1_000_000}.{n % 1_000_000:06d}"
 
