@@ -10,6 +10,9 @@ import sqlalchemy as sa
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from slackbridge.ai.client import AIClient
 from slackbridge.ai.context import load_guidelines
@@ -65,10 +68,37 @@ def build_slack_client(settings: Settings) -> WebClient:
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15)
     # slack_sdk retries only connection errors by default; 429s carry Retry-After and are worth waiting for.
     client.retry_handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=2),
+        ResendSafeConnectionRetryHandler(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),
     ]
     return client
+
+
+class ResendSafeConnectionRetryHandler(ConnectionErrorRetryHandler):
+    """slack_sdk's connection-error retries, except for a post that may already have reached Slack.
+
+    A connection reset or a dropped answer after chat.postMessage was sent would otherwise post the
+    message twice. Such a post fails to us instead, and delivery looks for it on Slack before trying
+    again (its metadata carries the post's key). A refused connection sent nothing and is retried."""
+
+    NOT_RESENDABLE = ("/chat.postMessage",)
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.endswith(self.NOT_RESENDABLE) and not _refused(error):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
+def _refused(error: Exception | None) -> bool:
+    reason = getattr(error, "reason", error)
+    return isinstance(reason, ConnectionRefusedError)
 
 
 def build_x_client(settings: Settings) -> XClient:

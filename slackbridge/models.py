@@ -153,6 +153,8 @@ class Tweet(SQLModel, table=True):
     # Where the tweet is shown in Slack; NULL until it has been delivered (the delivery queue).
     slack_channel: str | None = Field(default=None, max_length=32)
     slack_ts: str | None = Field(default=None, max_length=32)
+    # When we first asked Slack to show this post: if Slack's answer was lost, look before posting again.
+    slack_attempted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     stored_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -129,6 +129,7 @@ def store_tweets(
 
 
 DELIVERY_LEASE = "delivery.lease"
+ATTEMPT_SLACK = 60.0  # seconds of clock difference allowed when looking for an earlier attempt on Slack
 # Long enough for one post through Slack's pacing and a 429 wait; a crashed deliverer is replaced after it.
 DELIVERY_LEASE_TTL = timedelta(minutes=3)
 
@@ -312,16 +313,22 @@ class Ingest:
             assert case is not None
             view = card_view(self.deps, session, case)
             channel = case.channel_id or self.channel_for(case)
-        text, blocks = fallback_text(view), build_case_card(view)
-        try:
-            channel, ts = self.deps.slack.post_message(channel, text, blocks)
-        except SlackError as exc:
-            main = self.deps.settings.slack_channel
-            if exc.code not in CHANNEL_ERRORS or channel == main:
-                raise
-            # A routed channel that is archived or lacks the bot must not strand the post: use the main one.
-            logger.error("ingest.channel_unusable channel=%s error=%s fallback=%s", channel, exc.code, main)
-            channel, ts = self.deps.slack.post_message(main, text, blocks)
+        main = self.deps.settings.slack_channel
+        found = self._already_posted(tweet_id, [channel, main])
+        if found is not None:
+            channel, ts = found
+        else:
+            text, blocks = fallback_text(view), build_case_card(view)
+            try:
+                channel, ts = self.deps.slack.post_message(channel, text, blocks, post_key=tweet_id)
+            except SlackError as exc:
+                if exc.code not in CHANNEL_ERRORS or channel == main:
+                    raise
+                # A routed channel that is archived or lacks the bot must not strand the post: use the main.
+                logger.error(
+                    "ingest.channel_unusable channel=%s error=%s fallback=%s", channel, exc.code, main
+                )
+                channel, ts = self.deps.slack.post_message(main, text, blocks, post_key=tweet_id)
         with self.deps.session() as session:
             case = session.get(Case, case_id)
             tweet = session.get(Tweet, tweet_id)
@@ -334,6 +341,33 @@ class Ingest:
         if current != view:  # changed while the card was on its way (e.g. a click): show the latest
             self.cases.refresh_card(case_id)
 
+    def _already_posted(
+        self, tweet_id: str, channels: list[str], *, thread_ts: str | None = None
+    ) -> tuple[str, str] | None:
+        """Before showing a post, note the attempt; if an earlier attempt's outcome is unknown (Slack's
+        answer lost, or the process died before saving the ts), look for that message instead of posting
+        a second one. Returns (channel, ts) when it is already there."""
+        with self.deps.session() as session:
+            tweet = session.get(Tweet, tweet_id)
+            assert tweet is not None
+            earlier = tweet.slack_attempted_at
+            if earlier is None:
+                tweet.slack_attempted_at = utcnow()
+                session.add(tweet)
+                return None
+        since = earlier.timestamp() - ATTEMPT_SLACK
+        for channel in dict.fromkeys(channels):
+            try:
+                found = self.deps.slack.find_post(channel, tweet_id, since=since, thread_ts=thread_ts)
+            except SlackError as exc:
+                if exc.code in SLACK_UNAVAILABLE:
+                    raise  # cannot tell: wait for the next round rather than risk a second message
+                continue  # e.g. a channel we cannot read: it cannot hold our message either
+            if found is not None:
+                logger.info("ingest.found_posted tweet=%s channel=%s", tweet_id, found[0])
+                return found
+        return None
+
     def _post_followup(self, case_id: int, tweet_id: str) -> None:
         with self.deps.session() as session:
             case = session.get(Case, case_id)
@@ -341,9 +375,13 @@ class Ingest:
             assert case is not None and tweet is not None and case.channel_id and case.thread_ts
             view = tweet_view(session, tweet)
             channel, thread_ts = case.channel_id, case.thread_ts
-        text = f"Follow-up from @{escape_mrkdwn(view.author.username)}: {escape_mrkdwn(view.text[:150])}"
-        blocks = build_followup(case_id, view)
-        ts = self.deps.slack.post(channel, text, blocks, thread_ts=thread_ts)
+        found = self._already_posted(tweet_id, [channel], thread_ts=thread_ts)
+        if found is not None:
+            ts = found[1]
+        else:
+            text = f"Follow-up from @{escape_mrkdwn(view.author.username)}: {escape_mrkdwn(view.text[:150])}"
+            blocks = build_followup(case_id, view)
+            ts = self.deps.slack.post(channel, text, blocks, thread_ts=thread_ts, post_key=tweet_id)
         with self.deps.session() as session:
             tweet = session.get(Tweet, tweet_id)
             assert tweet is not None

@@ -14,6 +14,8 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 logger = logging.getLogger(__name__)
 
+POST_EVENT = "slackbridge_post"  # message metadata event type on the cards and follow-ups we post
+
 Blocks = list[dict[str, Any]]
 
 
@@ -67,15 +69,33 @@ class SlackGateway:
         with self._pace_lock:
             self._last_post[channel] = max(self._last_post.get(channel, 0.0), time.monotonic())
 
-    def post(self, channel: str, text: str, blocks: Blocks, *, thread_ts: str | None = None) -> str:
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: Blocks,
+        *,
+        thread_ts: str | None = None,
+        post_key: str | None = None,
+    ) -> str:
         """Post a message (top-level or in a thread) and return its ts."""
-        return self.post_message(channel, text, blocks, thread_ts=thread_ts)[1]
+        return self.post_message(channel, text, blocks, thread_ts=thread_ts, post_key=post_key)[1]
 
     def post_message(
-        self, channel: str, text: str, blocks: Blocks, *, thread_ts: str | None = None
+        self,
+        channel: str,
+        text: str,
+        blocks: Blocks,
+        *,
+        thread_ts: str | None = None,
+        post_key: str | None = None,
     ) -> tuple[str, str]:
-        """Post and return (channel ID, ts): Slack accepts a #name and answers with the ID to use later."""
+        """Post and return (channel ID, ts): Slack accepts a #name and answers with the ID to use later.
+
+        `post_key` is attached as message metadata, so `find_post` can find the message if Slack's answer
+        is lost on the way."""
         self._pace(channel)
+        metadata = {"event_type": POST_EVENT, "event_payload": {"key": post_key}} if post_key else None
         try:
             response = self._call(
                 "chat.postMessage",
@@ -86,10 +106,29 @@ class SlackGateway:
                 thread_ts=thread_ts,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=metadata,
             )
         finally:
             self._posted(channel)
         return str(response.get("channel") or channel), str(response["ts"])
+
+    def find_post(
+        self, channel: str, post_key: str, *, since: float, thread_ts: str | None = None
+    ) -> tuple[str, str] | None:
+        """(channel ID, ts) of our message posted with `post_key` since `since` (Unix time), if any."""
+        common = {"channel": channel, "oldest": f"{since:.6f}", "include_all_metadata": True, "limit": 200}
+        if thread_ts:
+            answer = self._call(
+                "conversations.replies", self.client.conversations_replies, ts=thread_ts, **common
+            )
+        else:
+            answer = self._call("conversations.history", self.client.conversations_history, **common)
+        for message in answer.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == POST_EVENT and payload.get("key") == post_key:
+                return str(answer.get("channel") or channel), str(message["ts"])
+        return None
 
     def update(self, channel: str, ts: str, text: str, blocks: Blocks) -> None:
         self._call("chat.update", self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)

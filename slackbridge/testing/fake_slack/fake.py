@@ -43,6 +43,7 @@ class FakeSlack(SlackWebApi):
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.replies": self._conversations_replies,
+            "conversations.history": self._conversations_history,
             "reactions.add": self._reactions_add,
             "views.open": self._views_open,
             "views.update": self._views_update,
@@ -138,14 +139,19 @@ class FakeSlack(SlackWebApi):
         status: int = 200,
         count: int = 1,
         headers: dict[str, str] | None = None,
+        after: bool = False,
+        drop: bool = False,
     ) -> None:
-        """Answer the next ``count`` calls of ``method`` with ``error`` (HTTP ``status``)."""
+        """Answer the next ``count`` calls of ``method`` with ``error`` (HTTP ``status``).
+
+        after=True carries the call out first, as when Slack acts but its answer is lost on the way;
+        drop=True closes the connection instead of answering (the client sees it reset)."""
         hdrs = dict(headers or {})
         if status == 429:
             hdrs.setdefault("Retry-After", "1")
         with self._lock:
             for _ in range(count):
-                self._failures[method].append(_Failure(error, status, hdrs))
+                self._failures[method].append(_Failure(error, status, hdrs, after, drop))
 
     def delay_next(self, method: str, seconds: float) -> None:
         with self._lock:

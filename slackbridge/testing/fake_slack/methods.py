@@ -94,9 +94,37 @@ class SlackWebApi(SlackServer):
             raise SlackError("thread_not_found")
         parent_ts = str(found.get("thread_ts", found["ts"]))
         chain = [parent_ts, *self._replies.get((channel, parent_ts), [])]
+        oldest = _ts_float(params.get("oldest"), default=0.0)
+        with_metadata = _truthy(params.get("include_all_metadata"))
         return {
-            "messages": [copy.deepcopy(self._messages[(channel, ts)]) for ts in chain],
+            "messages": [
+                _as_listed(self._messages[(channel, ts)], with_metadata)
+                for ts in chain
+                if ts == parent_ts or float(ts) > oldest
+            ],
             "has_more": False,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _conversations_history(self, params: Json) -> Json:
+        """Top-level messages, newest first, after `oldest`; metadata only with include_all_metadata."""
+        channel = self._channel(params)
+        oldest = _ts_float(params.get("oldest"), default=0.0)
+        latest = _ts_float(params.get("latest"), default=float("inf"))
+        limit = min(max(int(params.get("limit") or 100), 1), 999)
+        top = [
+            m
+            for (chan, _), m in self._messages.items()
+            if chan == channel
+            and m.get("thread_ts", m["ts"]) == m["ts"]
+            and oldest < float(m["ts"]) <= latest
+        ]
+        top.sort(key=lambda m: float(m["ts"]), reverse=True)
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        return {
+            "messages": [_as_listed(m, with_metadata) for m in top[:limit]],
+            "has_more": len(top) > limit,
+            "pin_count": 0,
             "response_metadata": {"next_cursor": ""},
         }
 
@@ -226,3 +254,22 @@ class SlackWebApi(SlackServer):
             "channels": [upload.channel_id] if upload.channel_id else [],
             "shares": {},
         }
+
+
+def _truthy(value: object) -> bool:
+    return str(value).lower() in ("1", "true")
+
+
+def _ts_float(value: object, *, default: float) -> float:
+    try:
+        return float(str(value)) if value not in (None, "") else default
+    except ValueError:
+        raise SlackError("invalid_ts_oldest") from None
+
+
+def _as_listed(message: Json, with_metadata: bool) -> Json:
+    """As Slack lists a message: its metadata only when the caller asked for it."""
+    listed = copy.deepcopy(message)
+    if not with_metadata:
+        listed.pop("metadata", None)
+    return listed

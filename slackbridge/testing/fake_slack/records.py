@@ -58,6 +58,8 @@ class _Failure:
     error: str
     status: int
     headers: dict[str, str]
+    after: bool = False  # act on the call first, then answer with the error (an answer lost on the way)
+    drop: bool = False  # close the connection instead of answering
 
 
 @dataclass

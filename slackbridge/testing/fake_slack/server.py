@@ -17,7 +17,15 @@ from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from slackbridge.testing.fake_slack.blockkit import validate_blocks
-from slackbridge.testing.fake_slack.records import Call, Json, Response, SlackError, _Bucket, _ResponseTarget
+from slackbridge.testing.fake_slack.records import (
+    Call,
+    Json,
+    Response,
+    SlackError,
+    _Bucket,
+    _Failure,
+    _ResponseTarget,
+)
 from slackbridge.testing.fake_slack.state import SlackState
 
 logger = logging.getLogger(__name__)
@@ -138,6 +146,12 @@ class SlackServer(SlackState):
             logger.exception("fake_slack.handler_failed path=%s", url.path)
             self._send(req, 500, {"ok": False, "error": "internal_error"})
 
+    def _fail(self, req: BaseHTTPRequestHandler, failure: _Failure) -> None:
+        if failure.drop:
+            req.close_connection = True  # no status line at all: the client sees the connection go away
+            return
+        self._send(req, failure.status, {"ok": False, "error": failure.error}, failure.headers)
+
     def _send(
         self,
         req: BaseHTTPRequestHandler,
@@ -182,8 +196,8 @@ class SlackServer(SlackState):
             return
         with self._lock:
             failure = self._failures[method].popleft() if self._failures.get(method) else None
-        if failure is not None:
-            self._send(req, failure.status, {"ok": False, "error": failure.error}, failure.headers)
+        if failure is not None and not failure.after:
+            self._fail(req, failure)
             return
         handler = self._api.get(method)
         if handler is None:
@@ -201,6 +215,9 @@ class SlackServer(SlackState):
             if err.messages:
                 payload["response_metadata"] = {"messages": err.messages}
             self._send(req, err.status, payload)
+            return
+        if failure is not None:  # acted on, but the caller never learns it
+            self._fail(req, failure)
             return
         self._send(req, 200, {"ok": True, **result})
 
