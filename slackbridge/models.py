@@ -157,6 +157,13 @@ class Tweet(SQLModel, table=True):
     slack_attempted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     stored_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Delivery to Slack, one post at a time across processes: who is showing it now, until when (a claim
+    # held past `claimed_until` is abandoned and may be taken over), how often it failed, and when it was
+    # parked (shown as a notice instead of a card) because it could not be shown at all.
+    claimed_by: str | None = Field(default=None, max_length=32)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivery_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    parked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Draft(SQLModel, table=True):
@@ -196,6 +203,49 @@ class Cursor(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=64)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SlackSurface(SQLModel, table=True):
+    """A message the product keeps up to date in Slack (a card, a draft, someone's Home tab).
+
+    `version` counts changes of the state it shows; `rendered` is the version Slack shows now. One process
+    at a time renders a surface (the claim), so an older state never overwrites a newer one, and a surface
+    left behind (`version > rendered`, e.g. after a crash) is rendered again by whoever finds it."""
+
+    key: str = Field(primary_key=True, max_length=80)  # e.g. card:12, draft:40, home:U123
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    version: int = 1
+    rendered: int = 0
+    claimed_by: str | None = Field(default=None, max_length=32)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class InboxStatus(enum.StrEnum):
+    PENDING = "pending"  # acknowledged to Slack, not yet (fully) handled
+    DONE = "done"
+    FAILED = "failed"  # gave up after repeated failures; kept for the operator
+
+
+class SlackInbox(SQLModel, table=True):
+    """A Slack request stored before it is acknowledged, so a crash after the ack loses nothing.
+
+    `key` is unique per request (Slack's event_id, or the action's own identity), so Slack's retries and
+    a request seen by two processes have one effect."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=160)
+    kind: str = Field(max_length=20)  # event, action
+    body: str  # the raw request body, as Slack sent it
+    content_type: str = Field(default="application/json", max_length=80)
+    status: InboxStatus = _enum_col(index=True)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=32)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=200)
 
 
 class AuditLog(SQLModel, table=True):
