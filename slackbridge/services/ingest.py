@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from slackbridge.models import (
     AuditAction,
@@ -28,8 +25,8 @@ from slackbridge.models import (
 )
 from slackbridge.services import audit
 from slackbridge.services.cases import Cases, card_view, tweet_view
+from slackbridge.services.claims import ClaimLost, DeliveryClaims
 from slackbridge.services.deps import Deps
-from slackbridge.services.leadership import new_holder_id
 from slackbridge.slack.blocks.card import build_case_card, build_followup, fallback_text
 from slackbridge.slack.gateway import SlackError
 from slackbridge.text import escape_mrkdwn
@@ -132,12 +129,6 @@ def store_tweets(
 
 
 ATTEMPT_SLACK = 60.0  # seconds of clock difference allowed when looking for an earlier attempt on Slack
-# A process shows one post at a time under a claim: short, so a crash delays that post only for seconds,
-# and renewed while the post is under way (Slack's pacing, a 429 wait), so a slow post is not taken over.
-CLAIM = timedelta(seconds=20)
-CLAIM_RENEW_SECONDS = 5.0
-PARK_AFTER = 3  # failures of one post before it is parked (a notice instead of a card)
-CLAIM_TRIES = 5  # candidates a round tries when other processes keep winning the race for them
 FIRST_RUN_DAYS = 7  # with no cursor yet, read mentions this far back...
 FIRST_RUN_PAGES = 10  # ...but no more pages than this (X's timeline reaches back ~800 posts anyway)
 PARKED_NOTICE = (
@@ -146,16 +137,12 @@ PARKED_NOTICE = (
 )
 
 
-class ClaimLost(Exception):
-    """Another process took this post over (our claim ran out): leave it to that process."""
-
-
 class Ingest:
     def __init__(self, deps: Deps, cases: Cases, classify: Classify | None = None) -> None:
         self.deps = deps
         self.cases = cases
         self.classify = classify
-        self.worker = new_holder_id()  # names this instance in tweet.claimed_by
+        self.claims = DeliveryClaims(deps)
         # Set by the casework service: turns a listening case into a tracked one in the care channel.
         self.promote_listening: Callable[[int], object] | None = None
 
@@ -208,16 +195,17 @@ class Ingest:
         next round, and parked after PARK_AFTER failures so it never holds the others back."""
         delivered = 0
         tried: set[str] = set()
-        while (tweet_id := self._claim_next(tried)) is not None:
+        claims = self.claims
+        while (tweet_id := claims.claim_next(tried)) is not None:
             tried.add(tweet_id)
             try:
-                with self._holding(tweet_id):
+                with claims.holding(tweet_id):
                     self._deliver(tweet_id)
             except ClaimLost:
-                logger.warning("ingest.claim_lost tweet=%s worker=%s", tweet_id, self.worker)
+                logger.warning("ingest.claim_lost tweet=%s worker=%s", tweet_id, claims.worker)
                 continue
             except SlackError as exc:
-                self._unclaim(tweet_id)
+                claims.release(tweet_id)
                 if exc.code in SLACK_UNAVAILABLE:  # Slack itself is down or busy: wait for the next round
                     logger.warning("ingest.delivery_paused tweet=%s error=%s", tweet_id, exc.code)
                     break
@@ -226,110 +214,17 @@ class Ingest:
                 continue
             except Exception as exc:  # one broken post must not hold back the others
                 logger.exception("ingest.delivery_failed tweet=%s", tweet_id)
-                self._unclaim(tweet_id)
+                claims.release(tweet_id)
                 self._failed(tweet_id, type(exc).__name__)
                 continue
-            self._unclaim(tweet_id)
+            claims.release(tweet_id)
             delivered += 1
         return delivered
 
-    # -- claims ----------------------------------------------------------------------------------------------
-
-    def _claim_next(self, skip: set[str]) -> str | None:
-        """Claim the oldest post waiting to be shown that nobody holds, or None when there is none.
-
-        A post waits while an earlier post of its conversation is not shown yet (the card before its
-        follow-ups). PostgreSQL skips rows another process is claiming (FOR UPDATE SKIP LOCKED); on both
-        databases the claim itself is a compare-and-set on claimed_until."""
-        for _ in range(CLAIM_TRIES):
-            now = utcnow()
-            with self.deps.session() as session:
-                query = _waiting(now)
-                if skip:
-                    query = query.where(col(Tweet.id).not_in(skip))
-                if session.get_bind().dialect.name == "postgresql":
-                    query = query.with_for_update(skip_locked=True, of=Tweet)
-                tweet_id = session.execute(query).scalar()
-                if tweet_id is None:
-                    return None
-                taken = session.execute(
-                    sa.update(Tweet)
-                    .where(
-                        col(Tweet.id) == tweet_id,
-                        col(Tweet.slack_ts).is_(None),
-                        col(Tweet.claimed_until).is_(None) | (col(Tweet.claimed_until) < now),
-                    )
-                    .values(claimed_by=self.worker, claimed_until=now + CLAIM)
-                ).rowcount  # type: ignore[attr-defined]
-            if taken == 1:
-                return str(tweet_id)
-        return None
-
-    def _renew(self, tweet_id: str) -> bool:
-        with self.deps.session() as session:
-            kept = session.execute(
-                sa.update(Tweet)
-                .where(col(Tweet.id) == tweet_id, col(Tweet.claimed_by) == self.worker)
-                .values(claimed_until=utcnow() + CLAIM)
-            ).rowcount  # type: ignore[attr-defined]
-        return bool(kept)
-
-    def _still_mine(self, tweet_id: str) -> None:
-        """Right before a message goes to Slack: renew the claim, or stop if another process has the post."""
-        if not self._renew(tweet_id):
-            raise ClaimLost(tweet_id)
-
-    @contextmanager
-    def _holding(self, tweet_id: str) -> Iterator[None]:
-        """Keep the claim alive while the post is under way (pacing, 429 waits, a slow model)."""
-        done = threading.Event()
-
-        def keep() -> None:
-            while not done.wait(CLAIM_RENEW_SECONDS):
-                try:
-                    if not self._renew(tweet_id):
-                        return
-                except Exception:  # the next renewal (or the claim's expiry) settles it
-                    logger.warning("ingest.claim_renew_failed tweet=%s", tweet_id, exc_info=True)
-
-        keeper = threading.Thread(target=keep, name=f"claim-{tweet_id}", daemon=True)
-        keeper.start()
-        try:
-            yield
-        finally:
-            done.set()
-            keeper.join()
-
-    def _unclaim(self, tweet_id: str) -> None:
-        with self.deps.session() as session:
-            session.execute(
-                sa.update(Tweet)
-                .where(col(Tweet.id) == tweet_id, col(Tweet.claimed_by) == self.worker)
-                .values(claimed_by=None, claimed_until=None)
-            )
-
     def _failed(self, tweet_id: str, error: str) -> None:
-        """Count a failure of this post; at PARK_AFTER, park it and say so once in the channel."""
-        now = utcnow()
-        with self.deps.session() as session:
-            session.execute(
-                sa.update(Tweet)
-                .where(col(Tweet.id) == tweet_id)
-                .values(delivery_failures=col(Tweet.delivery_failures) + 1)
-            )
-            parked = session.execute(
-                sa.update(Tweet)
-                .where(
-                    col(Tweet.id) == tweet_id,
-                    col(Tweet.delivery_failures) >= PARK_AFTER,
-                    col(Tweet.parked_at).is_(None),
-                    col(Tweet.slack_ts).is_(None),
-                )
-                .values(parked_at=now)
-            ).rowcount  # type: ignore[attr-defined]
-            tweet = session.get(Tweet, tweet_id)
-            failures = tweet.delivery_failures if tweet else PARK_AFTER
-        if not parked:
+        """Count a failure of this post; when that parks it, say so once in the channel."""
+        failures = self.claims.failed(tweet_id)
+        if failures is None:
             return
         logger.error("ingest.delivery_parked tweet=%s failures=%d error=%s", tweet_id, failures, error)
         notice = PARKED_NOTICE.format(tweet_id=tweet_id, failures=failures, error=escape_mrkdwn(error[:80]))
@@ -444,7 +339,7 @@ class Ingest:
         if found is not None:
             channel, ts = found
         else:
-            self._still_mine(tweet_id)
+            self.claims.still_mine(tweet_id)
             text, blocks = fallback_text(view), build_case_card(view)
             try:
                 channel, ts = self.deps.slack.post_message(channel, text, blocks, post_key=tweet_id)
@@ -506,7 +401,7 @@ class Ingest:
         if found is not None:
             ts = found[1]
         else:
-            self._still_mine(tweet_id)
+            self.claims.still_mine(tweet_id)
             text = f"Follow-up from @{escape_mrkdwn(view.author.username)}: {escape_mrkdwn(view.text[:150])}"
             blocks = build_followup(case_id, view)
             ts = self.deps.slack.post(channel, text, blocks, thread_ts=thread_ts, post_key=tweet_id)
@@ -516,31 +411,3 @@ class Ingest:
             tweet.slack_channel, tweet.slack_ts = channel, ts
             session.add(tweet)
         self.cases.refresh_card(case_id)
-
-
-def _waiting(now: datetime) -> sa.Select[str]:
-    """The oldest post waiting to be shown: not in Slack, not parked or deleted, not held by anyone, and
-    no earlier post of its conversation still waiting."""
-    earlier = sa.orm.aliased(Tweet)
-    before = sa.exists().where(
-        col(earlier.conversation_id) == col(Tweet.conversation_id),
-        col(earlier.slack_ts).is_(None),
-        col(earlier.source) != TweetSource.OURS,
-        col(earlier.deleted_at).is_(None),
-        col(earlier.parked_at).is_(None),
-        (col(earlier.created_at) < col(Tweet.created_at))
-        | ((col(earlier.created_at) == col(Tweet.created_at)) & (col(earlier.id) < col(Tweet.id))),
-    )
-    return (
-        sa.select(col(Tweet.id))
-        .where(
-            col(Tweet.slack_ts).is_(None),
-            col(Tweet.source) != TweetSource.OURS,
-            col(Tweet.deleted_at).is_(None),
-            col(Tweet.parked_at).is_(None),
-            col(Tweet.claimed_until).is_(None) | (col(Tweet.claimed_until) < now),
-            ~before,
-        )
-        .order_by(col(Tweet.created_at), col(Tweet.id))
-        .limit(1)
-    )
