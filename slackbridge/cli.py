@@ -63,6 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         logger.info("x.brand username=%s", brand.username)
     except XError as exc:
         logger.warning("x.brand_unknown kind=%s: looked up again when first needed", exc.kind)
+    runtime.add_default_loops()  # every process shows stored posts in Slack
     if not args.no_poller:
         runtime.add_default_pollers()
     if args.poller_only:

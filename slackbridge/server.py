@@ -8,81 +8,19 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 from waitress.server import create_server
 
-from slackbridge.app import Services
-from slackbridge.poller import Poller
+from slackbridge.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
-COMPLIANCE_SECONDS = 15 * 60  # a tick: the service decides when a check is due (every 12 h)
 MAX_BODY = 1 << 20  # Slack payloads are small; refuse anything absurd before Bolt parses it
 
 StartResponse = Callable[..., Any]
-
-
-@dataclass
-class Runtime:
-    """The app, its services and its background loops, started and stopped together."""
-
-    app: App
-    services: Services
-    pollers: list[Poller] = field(default_factory=list)
-
-    def mentions_round(self) -> int:
-        ingest = self.services.ingest
-        self.services.approval.recover_stuck()
-        try:
-            return ingest.poll_mentions()
-        finally:
-            ingest.deliver_pending()  # earlier stored posts go out even when X is failing now
-
-    def listen_round(self) -> int:
-        try:
-            return self.services.listening.poll()
-        finally:
-            self.services.ingest.deliver_pending()
-
-    def add_default_pollers(self) -> None:
-        settings = self.services.deps.settings
-        self.pollers.append(Poller("mentions", self.mentions_round, settings.poll_seconds))
-        if settings.listen_channel:
-            self.pollers.append(Poller("listen", self.listen_round, settings.listen_seconds))
-        # Deleted posts must be gone within 24 hours: the service checks every 12 h (room for an X outage);
-        # the poller ticks more often to follow a batch compliance job until X has finished it.
-        self.pollers.append(Poller("compliance", self.services.compliance.sweep, COMPLIANCE_SECONDS))
-
-    def start_pollers(self) -> None:
-        for poller in self.pollers:
-            poller.start()
-
-    def stop(self) -> None:
-        for poller in self.pollers:
-            poller.stop()
-
-    def health(self) -> tuple[bool, dict[str, Any]]:
-        report: dict[str, Any] = {"pollers": {}}
-        try:
-            with self.services.deps.engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
-            report["database"] = "ok"
-        except Exception as exc:
-            report["database"] = f"unreachable ({type(exc).__name__})"
-        for poller in self.pollers:
-            status = poller.status
-            report["pollers"][poller.name] = {
-                "last_success": status.last_success.isoformat() if status.last_success else None,
-                "last_error": status.last_error,
-                "consecutive_failures": status.failures,
-            }
-        return report["database"] == "ok", report
 
 
 def make_wsgi(runtime: Runtime) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from slackbridge.models import (
     AuditAction,
@@ -26,8 +25,8 @@ from slackbridge.models import (
 )
 from slackbridge.services import audit
 from slackbridge.services.cases import Cases, card_view, tweet_view
+from slackbridge.services.claims import ClaimLost, DeliveryClaims
 from slackbridge.services.deps import Deps
-from slackbridge.services.lease import Lease
 from slackbridge.slack.blocks.card import build_case_card, build_followup, fallback_text
 from slackbridge.slack.gateway import SlackError
 from slackbridge.text import escape_mrkdwn
@@ -39,6 +38,7 @@ logger = logging.getLogger(__name__)
 MENTIONS_CURSOR = "mentions"
 # Slack errors that mean "try again later" for every post, not just this one.
 SLACK_UNAVAILABLE = {
+    "unavailable",  # a 5xx or an answer that is not Slack's JSON (see SlackGateway._call)
     "unreachable",
     "ratelimited",
     "internal_error",
@@ -128,10 +128,13 @@ def store_tweets(
     return new_ids
 
 
-DELIVERY_LEASE = "delivery.lease"
 ATTEMPT_SLACK = 60.0  # seconds of clock difference allowed when looking for an earlier attempt on Slack
-# Long enough for one post through Slack's pacing and a 429 wait; a crashed deliverer is replaced after it.
-DELIVERY_LEASE_TTL = timedelta(minutes=3)
+FIRST_RUN_DAYS = 7  # with no cursor yet, read mentions this far back...
+FIRST_RUN_PAGES = 10  # ...but no more pages than this (X's timeline reaches back ~800 posts anyway)
+PARKED_NOTICE = (
+    ":warning: X post {tweet_id} could not be shown here after {failures} tries (Slack said `{error}`). "
+    "It is kept in the store; other posts carry on."
+)
 
 
 class Ingest:
@@ -139,8 +142,7 @@ class Ingest:
         self.deps = deps
         self.cases = cases
         self.classify = classify
-        self._deliver_lock = threading.Lock()  # threads of this process
-        self._delivery = Lease(deps, DELIVERY_LEASE, DELIVERY_LEASE_TTL)  # other processes
+        self.claims = DeliveryClaims(deps)
         # Set by the casework service: turns a listening case into a tracked one in the care channel.
         self.promote_listening: Callable[[int], object] | None = None
 
@@ -149,17 +151,32 @@ class Ingest:
         brand = self.deps.brand()
         with self.deps.session() as session:
             since = get_cursor(session, MENTIONS_CURSOR)
+        # The very first run reads back a bounded while (not the timeline's ~800 posts), so a first burst
+        # of mentions is shown in full.
+        start_time = utcnow() - timedelta(days=FIRST_RUN_DAYS) if since is None else None
         tweets: list[XTweet] = []
         newest: str | None = None
         token: str | None = None
+        pages = 0
         while True:
-            page = self.deps.x.mentions(brand.id, since_id=since, pagination_token=token)
+            page = self.deps.x.mentions(
+                brand.id, since_id=since, pagination_token=token, start_time=start_time
+            )
+            pages += 1
             newest = newest or page.newest_id
             tweets.extend(page.tweets)
             token = page.next_token
-            # On the very first run, start from the newest page rather than replaying ~800 old posts.
-            if not token or since is None:
+            if not token or (since is None and pages >= FIRST_RUN_PAGES):
                 break
+        if since is None:
+            oldest = min((t.created_at for t in tweets), default=None)
+            logger.info(
+                "ingest.first_run pages=%d posts=%d looked_back_to=%s more_left=%s",
+                pages,
+                len(tweets),
+                oldest.isoformat() if oldest else (start_time.isoformat() if start_time else None),
+                bool(token),
+            )
         with self.deps.session() as session:
             new_ids = store_tweets(session, tweets, TweetSource.MENTION, brand_id=brand.id)
             if tweets:
@@ -171,46 +188,50 @@ class Ingest:
         return len(new_ids)
 
     def deliver_pending(self) -> int:
-        """Show every stored post not yet in Slack; stop early when Slack fails (retried next round).
+        """Show stored posts not yet in Slack, one claimed post at a time; returns how many were shown.
 
-        One deliverer at a time across processes: when another holds the delivery lease, its round
-        shows these posts, so this one does nothing."""
+        Any number of processes may run this at once: each post is claimed by one of them. Slack being
+        down stops the round (the next one retries); a post Slack refuses is counted and left for the
+        next round, and parked after PARK_AFTER failures so it never holds the others back."""
         delivered = 0
-        with self._deliver_lock:
-            if not self._delivery.acquire():
-                logger.info("ingest.delivery_elsewhere: another process is delivering")
-                return 0
+        tried: set[str] = set()
+        claims = self.claims
+        while (tweet_id := claims.claim_next(tried)) is not None:
+            tried.add(tweet_id)
             try:
-                with self.deps.session() as session:
-                    pending = session.exec(
-                        select(Tweet.id)
-                        .where(
-                            col(Tweet.slack_ts).is_(None),
-                            Tweet.source != TweetSource.OURS,
-                            col(Tweet.deleted_at).is_(None),
-                        )
-                        .order_by(col(Tweet.created_at), col(Tweet.id))
-                    ).all()
-                for tweet_id in pending:
-                    if not self._delivery.acquire():  # renewed before each post; lost only if we stalled
-                        logger.warning("ingest.delivery_lease_lost tweet=%s", tweet_id)
-                        break
-                    try:
-                        self._deliver(tweet_id)
-                    except SlackError as exc:
-                        if exc.code in SLACK_UNAVAILABLE:  # Slack itself is down or busy: wait for next round
-                            logger.warning("ingest.delivery_paused tweet=%s error=%s", tweet_id, exc.code)
-                            break
-                        # Something about this post (e.g. a broken channel): retried next round, others go on.
-                        logger.error("ingest.delivery_failed tweet=%s error=%s", tweet_id, exc.code)
-                        continue
-                    except Exception:  # one broken post must not hold back the others; retried next round
-                        logger.exception("ingest.delivery_failed tweet=%s", tweet_id)
-                        continue
-                    delivered += 1
-            finally:
-                self._delivery.release()
+                with claims.holding(tweet_id):
+                    self._deliver(tweet_id)
+            except ClaimLost:
+                logger.warning("ingest.claim_lost tweet=%s worker=%s", tweet_id, claims.worker)
+                continue
+            except SlackError as exc:
+                claims.release(tweet_id)
+                if exc.code in SLACK_UNAVAILABLE:  # Slack itself is down or busy: wait for the next round
+                    logger.warning("ingest.delivery_paused tweet=%s error=%s", tweet_id, exc.code)
+                    break
+                logger.error("ingest.delivery_failed tweet=%s error=%s", tweet_id, exc.code)
+                self._failed(tweet_id, exc.code)
+                continue
+            except Exception as exc:  # one broken post must not hold back the others
+                logger.exception("ingest.delivery_failed tweet=%s", tweet_id)
+                claims.release(tweet_id)
+                self._failed(tweet_id, type(exc).__name__)
+                continue
+            claims.release(tweet_id)
+            delivered += 1
         return delivered
+
+    def _failed(self, tweet_id: str, error: str) -> None:
+        """Count a failure of this post; when that parks it, say so once in the channel."""
+        failures = self.claims.failed(tweet_id)
+        if failures is None:
+            return
+        logger.error("ingest.delivery_parked tweet=%s failures=%d error=%s", tweet_id, failures, error)
+        notice = PARKED_NOTICE.format(tweet_id=tweet_id, failures=failures, error=escape_mrkdwn(error[:80]))
+        try:
+            self.deps.slack.post(self.deps.settings.slack_channel, notice, [])
+        except SlackError as exc:  # the post stays parked and logged; the notice is not worth a retry loop
+            logger.error("ingest.parked_notice_failed tweet=%s error=%s", tweet_id, exc.code)
 
     def _open_case(self, session: Session, tweet: Tweet, triaged: Classification | None = None) -> Case:
         case = session.exec(select(Case).where(Case.conversation_id == tweet.conversation_id)).first()
@@ -318,6 +339,7 @@ class Ingest:
         if found is not None:
             channel, ts = found
         else:
+            self.claims.still_mine(tweet_id)
             text, blocks = fallback_text(view), build_case_card(view)
             try:
                 channel, ts = self.deps.slack.post_message(channel, text, blocks, post_key=tweet_id)
@@ -379,6 +401,7 @@ class Ingest:
         if found is not None:
             ts = found[1]
         else:
+            self.claims.still_mine(tweet_id)
             text = f"Follow-up from @{escape_mrkdwn(view.author.username)}: {escape_mrkdwn(view.text[:150])}"
             blocks = build_followup(case_id, view)
             ts = self.deps.slack.post(channel, text, blocks, thread_ts=thread_ts, post_key=tweet_id)

@@ -15,6 +15,9 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 logger = logging.getLogger(__name__)
 
 POST_EVENT = "slackbridge_post"  # message metadata event type on the cards and follow-ups we post
+UNAVAILABLE = "unavailable"  # our code for a Slack outage: a 5xx, or an answer that is not Slack's JSON
+FIND_PAGES = 10  # how many pages of history find_post reads before giving up (200 messages each)
+FIND_PAGE_SIZE = 200
 
 Blocks = list[dict[str, Any]]
 
@@ -49,6 +52,12 @@ class SlackGateway:
         try:
             return fn(**kwargs)
         except SlackApiError as exc:
+            status = int(getattr(exc.response, "status_code", 0) or 0)
+            if status >= 500 or not _is_slack_json(exc.response):
+                # Slack's edge answers an outage with an HTML page; slack_sdk then raises SlackApiError
+                # whose "error" is the page's first 100 characters. That is Slack being down, not a refusal.
+                logger.warning("slack.unavailable method=%s status=%s", method, status)
+                raise SlackError(UNAVAILABLE, f"Slack is unavailable ({method} answered {status})") from exc
             code = str(exc.response.get("error", "unknown_error"))
             logger.warning("slack.call_failed method=%s error=%s", method, code)
             raise SlackError(code, f"Slack refused {method}: {code}") from exc
@@ -115,19 +124,33 @@ class SlackGateway:
     def find_post(
         self, channel: str, post_key: str, *, since: float, thread_ts: str | None = None
     ) -> tuple[str, str] | None:
-        """(channel ID, ts) of our message posted with `post_key` since `since` (Unix time), if any."""
-        common = {"channel": channel, "oldest": f"{since:.6f}", "include_all_metadata": True, "limit": 200}
-        if thread_ts:
-            answer = self._call(
-                "conversations.replies", self.client.conversations_replies, ts=thread_ts, **common
-            )
-        else:
-            answer = self._call("conversations.history", self.client.conversations_history, **common)
-        for message in answer.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == POST_EVENT and payload.get("key") == post_key:
-                return str(answer.get("channel") or channel), str(message["ts"])
+        """(channel ID, ts) of our message posted with `post_key` since `since` (Unix time), if any.
+
+        Follows Slack's cursor for up to FIND_PAGES pages, so a busy channel cannot hide the message."""
+        common: dict[str, Any] = {
+            "channel": channel,
+            "oldest": f"{since:.6f}",
+            "include_all_metadata": True,
+            "limit": FIND_PAGE_SIZE,
+        }
+        cursor: str | None = None
+        for _ in range(FIND_PAGES):
+            page = {**common, "cursor": cursor} if cursor else common
+            if thread_ts:
+                answer = self._call(
+                    "conversations.replies", self.client.conversations_replies, ts=thread_ts, **page
+                )
+            else:
+                answer = self._call("conversations.history", self.client.conversations_history, **page)
+            for message in answer.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == POST_EVENT and payload.get("key") == post_key:
+                    return str(answer.get("channel") or channel), str(message["ts"])
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
+            if not answer.get("has_more") or not cursor:
+                return None
+        logger.warning("slack.find_post_gave_up channel=%s pages=%d", channel, FIND_PAGES)
         return None
 
     def update(self, channel: str, ts: str, text: str, blocks: Blocks) -> None:
@@ -245,3 +268,12 @@ class SlackGateway:
         with self._cache_lock:
             expires = float("inf") if forever else time.monotonic() + self.cache_seconds
             self._cache[key] = _Cached(value, expires)
+
+
+def _is_slack_json(response: Any) -> bool:
+    """Slack's own answers are JSON objects with an "error"; slack_sdk wraps anything else as text."""
+    data = getattr(response, "data", None)
+    if not isinstance(data, dict):
+        return False
+    error = data.get("error")
+    return isinstance(error, str) and not error.startswith("Received a response in a non-JSON format")

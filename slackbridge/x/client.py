@@ -191,6 +191,7 @@ class XClient:
         since_id: str | None = None,
         pagination_token: str | None = None,
         max_results: int = 100,
+        start_time: datetime | None = None,
     ) -> TweetPage:
         """One page of the account's mentions, newest first, with authors filled in."""
         body = self._call(
@@ -201,6 +202,7 @@ class XClient:
                 since_id=since_id,
                 pagination_token=pagination_token,
                 max_results=max_results,
+                start_time=start_time,
                 **_fields(),
             ),
         )

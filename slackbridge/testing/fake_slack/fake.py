@@ -141,17 +141,28 @@ class FakeSlack(SlackWebApi):
         headers: dict[str, str] | None = None,
         after: bool = False,
         drop: bool = False,
+        html: bool = False,
     ) -> None:
         """Answer the next ``count`` calls of ``method`` with ``error`` (HTTP ``status``).
 
         after=True carries the call out first, as when Slack acts but its answer is lost on the way;
-        drop=True closes the connection instead of answering (the client sees it reset)."""
+        drop=True closes the connection instead of answering (the client sees it reset); html=True
+        answers with an HTML error page instead of Slack's JSON (an outage at Slack's edge)."""
         hdrs = dict(headers or {})
         if status == 429:
             hdrs.setdefault("Retry-After", "1")
         with self._lock:
             for _ in range(count):
-                self._failures[method].append(_Failure(error, status, hdrs, after, drop))
+                self._failures[method].append(_Failure(error, status, hdrs, after, drop, html))
+
+    def outage(self, status: int = 503) -> None:
+        """Every Web API call answers ``status`` with an HTML page until ``end_outage``."""
+        with self._lock:
+            self._outage = status
+
+    def end_outage(self) -> None:
+        with self._lock:
+            self._outage = None
 
     def delay_next(self, method: str, seconds: float) -> None:
         with self._lock:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import time
+from typing import Any
 
 from slackbridge.testing.fake_slack.records import Json, SlackError, UploadedFile
 from slackbridge.testing.fake_slack.server import SlackServer
@@ -88,6 +90,7 @@ class SlackWebApi(SlackServer):
         return {"channel": channel, "permalink": link}
 
     def _conversations_replies(self, params: Json) -> Json:
+        """A thread, parent first then replies oldest first, `limit` at a time with Slack's cursor."""
         channel = self._channel(params)
         found = self._messages.get((channel, str(params.get("ts") or "")))
         if found is None:
@@ -96,22 +99,28 @@ class SlackWebApi(SlackServer):
         chain = [parent_ts, *self._replies.get((channel, parent_ts), [])]
         oldest = _ts_float(params.get("oldest"), default=0.0)
         with_metadata = _truthy(params.get("include_all_metadata"))
+        listed = [ts for ts in chain if ts == parent_ts or float(ts) > oldest]
+        after = _cursor_ts(params.get("cursor"))
+        if after is not None:
+            listed = [ts for ts in listed if float(ts) > after]
+        page, more = _page(listed, params)
         return {
-            "messages": [
-                _as_listed(self._messages[(channel, ts)], with_metadata)
-                for ts in chain
-                if ts == parent_ts or float(ts) > oldest
-            ],
-            "has_more": False,
-            "response_metadata": {"next_cursor": ""},
+            "messages": [_as_listed(self._messages[(channel, ts)], with_metadata) for ts in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": _cursor(page[-1]) if more else ""},
         }
 
     def _conversations_history(self, params: Json) -> Json:
-        """Top-level messages, newest first, after `oldest`; metadata only with include_all_metadata."""
+        """Top-level messages, newest first, after `oldest`; metadata only with include_all_metadata.
+
+        `limit` at a time: with more left, `has_more` is true and `response_metadata.next_cursor` is
+        the `cursor` to pass for the next (older) page, as Slack documents."""
         channel = self._channel(params)
         oldest = _ts_float(params.get("oldest"), default=0.0)
         latest = _ts_float(params.get("latest"), default=float("inf"))
-        limit = min(max(int(params.get("limit") or 100), 1), 999)
+        before = _cursor_ts(params.get("cursor"))
+        if before is not None:
+            latest = min(latest, before - 1e-7)
         top = [
             m
             for (chan, _), m in self._messages.items()
@@ -120,12 +129,13 @@ class SlackWebApi(SlackServer):
             and oldest < float(m["ts"]) <= latest
         ]
         top.sort(key=lambda m: float(m["ts"]), reverse=True)
+        page, more = _page(top, params)
         with_metadata = _truthy(params.get("include_all_metadata"))
         return {
-            "messages": [_as_listed(m, with_metadata) for m in top[:limit]],
-            "has_more": len(top) > limit,
+            "messages": [_as_listed(m, with_metadata) for m in page],
+            "has_more": more,
             "pin_count": 0,
-            "response_metadata": {"next_cursor": ""},
+            "response_metadata": {"next_cursor": _cursor(page[-1]["ts"]) if more else ""},
         }
 
     def _reactions_add(self, params: Json) -> Json:
@@ -273,3 +283,25 @@ def _as_listed(message: Json, with_metadata: bool) -> Json:
     if not with_metadata:
         listed.pop("metadata", None)
     return listed
+
+
+def _page(items: list[Any], params: Json) -> tuple[list[Any], bool]:
+    limit = min(max(int(params.get("limit") or 100), 1), 999)
+    return items[:limit], len(items) > limit
+
+
+def _cursor(ts: str) -> str:
+    """Slack's cursors are opaque base64 strings (e.g. of ``next_ts:<ts>``)."""
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+
+
+def _cursor_ts(cursor: object) -> float | None:
+    if cursor in (None, ""):
+        return None
+    try:
+        kind, _, ts = base64.b64decode(str(cursor)).decode().partition(":")
+        if kind != "next_ts":
+            raise ValueError(kind)
+        return float(ts)
+    except ValueError:
+        raise SlackError("invalid_cursor") from None

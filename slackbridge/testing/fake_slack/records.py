@@ -60,6 +60,7 @@ class _Failure:
     headers: dict[str, str]
     after: bool = False  # act on the call first, then answer with the error (an answer lost on the way)
     drop: bool = False  # close the connection instead of answering
+    html: bool = False  # answer with an HTML error page, as Slack's edge does in an outage
 
 
 @dataclass

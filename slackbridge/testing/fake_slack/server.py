@@ -150,6 +150,9 @@ class SlackServer(SlackState):
         if failure.drop:
             req.close_connection = True  # no status line at all: the client sees the connection go away
             return
+        if failure.html:
+            self._send_html(req, failure.status)
+            return
         self._send(req, failure.status, {"ok": False, "error": failure.error}, failure.headers)
 
     def _send(
@@ -169,6 +172,18 @@ class SlackServer(SlackState):
         req.end_headers()
         req.wfile.write(data)
 
+    def _send_html(self, req: BaseHTTPRequestHandler, status: int) -> None:
+        """What Slack's edge answers when Slack is down: an HTML page, not the Web API's JSON."""
+        data = (
+            f"<!DOCTYPE html><html><head><title>Slack is unavailable</title></head><body>"
+            f"<h1>{status}</h1><p>Slack is having trouble right now.</p></body></html>"
+        ).encode()
+        req.send_response(status)
+        req.send_header("Content-Type", "text/html; charset=utf-8")
+        req.send_header("Content-Length", str(len(data)))
+        req.end_headers()
+        req.wfile.write(data)
+
     def _handle_api(self, req: BaseHTTPRequestHandler, method: str, query: str, body: bytes) -> None:
         params: Json = dict(parse_qsl(query, keep_blank_values=True))
         try:
@@ -184,6 +199,11 @@ class SlackServer(SlackState):
             delay = self._delays[method].popleft() if self._delays.get(method) else 0.0
         if delay:
             time.sleep(delay)
+        with self._lock:
+            outage = self._outage
+        if outage is not None:
+            self._send_html(req, outage)
+            return
         if not token:
             self._send(req, 200, {"ok": False, "error": "not_authed"})
             return

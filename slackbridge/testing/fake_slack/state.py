@@ -95,6 +95,7 @@ class SlackState:
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._rate: tuple[float, int] | None = None
+        self._outage: int | None = None  # HTTP status every Web API call gets (an HTML page) while set
         self._buckets: dict[str, _Bucket] = {}
         self._socket = SocketModeServer(app_id)
 

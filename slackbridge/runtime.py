@@ -1,0 +1,116 @@
+"""The running service's background work: leader-only pollers and every-process loops, and its health.
+
+Any number of processes may run on one database. A poller (reading X) runs in the one process that
+leads it (see services/leadership.py); a loop (delivering to Slack, sweeping) runs in every process, each
+taking its own share of the work through claims in the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from slack_bolt import App
+
+from slackbridge.app import Services
+from slackbridge.poller import Poller
+from slackbridge.services.leadership import leadership_for, new_holder_id
+
+logger = logging.getLogger(__name__)
+
+COMPLIANCE_SECONDS = 15 * 60  # a tick: the service decides when a check is due (every 12 h)
+DELIVERY_SECONDS = 2.0  # every process looks for posts to show this often (one cheap query when idle)
+
+Step = Callable[[], int | None]
+
+
+@dataclass
+class Runtime:
+    """The app, its services and its background loops, started and stopped together."""
+
+    app: App
+    services: Services
+    pollers: list[Poller] = field(default_factory=list)  # leader-only: one process at a time
+    loops: list[Poller] = field(default_factory=list)  # every process
+    holder: str = field(default_factory=new_holder_id)
+
+    def add_poller(self, name: str, step: Step, interval: float) -> Poller:
+        """A leader-only poller: among all processes on this database, exactly one runs it."""
+        engine = self.services.deps.engine
+        poller = Poller(name, step, interval, leadership=leadership_for(engine, name, holder=self.holder))
+        self.pollers.append(poller)
+        return poller
+
+    def add_loop(self, name: str, step: Step, interval: float) -> Poller:
+        """An every-process loop (e.g. a `sweep()` that claims its work in the store)."""
+        loop = Poller(name, step, interval)
+        self.loops.append(loop)
+        return loop
+
+    def mentions_round(self) -> int:
+        ingest = self.services.ingest
+        self.services.approval.recover_stuck()
+        try:
+            return ingest.poll_mentions()
+        finally:
+            ingest.deliver_pending()  # earlier stored posts go out even when X is failing now
+
+    def listen_round(self) -> int:
+        try:
+            return self.services.listening.poll()
+        finally:
+            self.services.ingest.deliver_pending()
+
+    def add_default_pollers(self) -> None:
+        settings = self.services.deps.settings
+        self.add_poller("mentions", self.mentions_round, settings.poll_seconds)
+        if settings.listen_channel:
+            self.add_poller("listen", self.listen_round, settings.listen_seconds)
+        # Deleted posts must be gone within 24 hours: the service checks every 12 h (room for an X outage);
+        # the poller ticks more often to follow a batch compliance job until X has finished it.
+        self.add_poller("compliance", self.services.compliance.sweep, COMPLIANCE_SECONDS)
+
+    def add_default_loops(self) -> None:
+        """What every process does, web-only ones included."""
+        if not any(loop.name == "delivery" for loop in self.loops):
+            self.add_loop("delivery", self.services.ingest.deliver_pending, DELIVERY_SECONDS)
+
+    def start_pollers(self) -> None:
+        """Start the pollers (each waits for its turn to lead) and the every-process loops."""
+        for poller in [*self.pollers, *self.loops]:
+            poller.start()
+        if self.pollers:
+            logger.info("runtime.started holder=%s pollers=%s", self.holder, [p.name for p in self.pollers])
+
+    def stop(self) -> None:
+        """Stop every loop and hand back leadership at once, so another process takes over now."""
+        for poller in [*self.loops, *self.pollers]:
+            poller.stop()
+
+    def leads(self) -> list[str]:
+        return [p.name for p in self.pollers if p.role == "leader"]
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        report: dict[str, Any] = {"process": self.holder, "pollers": {}, "loops": {}}
+        try:
+            with self.services.deps.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            report["database"] = "ok"
+        except Exception as exc:
+            report["database"] = f"unreachable ({type(exc).__name__})"
+        problems: list[str] = []
+        after = self.services.deps.settings.unhealthy_after
+        for poller in self.pollers:
+            report["pollers"][poller.name] = poller.report()
+            reason = poller.unhealthy(after) if poller.role == "leader" else None
+            if reason:
+                problems.append(f"{poller.name}: {reason}")
+        for loop in self.loops:
+            report["loops"][loop.name] = loop.report()
+        if report["database"] != "ok":
+            problems.insert(0, f"database: {report['database']}")
+        report["problems"] = problems
+        return not problems, report
