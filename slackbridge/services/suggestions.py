@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from slackbridge import messages
 from slackbridge.ai.canned import CannedError, CannedReply, SavedSource, load_canned, rank_saved_replies
 from slackbridge.ai.client import AIClient, AIError
 from slackbridge.ai.context import SuggestionContext
@@ -19,6 +20,7 @@ from slackbridge.services import audit
 from slackbridge.services.cases import latest_customer_tweet
 from slackbridge.services.deps import Deps
 from slackbridge.services.drafts import Drafts
+from slackbridge.services.outcome import DONE, Outcome, refused
 from slackbridge.services.suggestion_context import approved_pairs, conversation, history_summary
 from slackbridge.slack.blocks.common import Block
 from slackbridge.slack.blocks.suggestions import (
@@ -81,15 +83,17 @@ class Suggestions:
 
     def suggest(
         self, case_id: int, *, user: str, tweet_id: str | None = None, status_ts: str | None = None
-    ) -> str | None:
-        """Draft suggestions into the case thread; returns a problem for the clicker, else None."""
+    ) -> Outcome:
+        """Draft suggestions into the case thread (they join the approvers' Home lists as drafts)."""
         found = self._target(case_id, tweet_id)
         if isinstance(found, str):
-            return found
+            return refused(found)
         key = (case_id, found.tweet_id)
         with self._lock:
             if key in self._busy:
-                return "Suggestions for this post are being drafted already: they will appear in the thread."
+                return refused(
+                    "Suggestions for this post are being drafted already: they will appear in the thread."
+                )
             self._busy.add(key)
         try:
             model = self.ai.model if self.ai else None
@@ -111,20 +115,20 @@ class Suggestions:
         finally:
             with self._lock:
                 self._busy.discard(key)
-        return None
+        return DONE
 
     def _target(self, case_id: int, tweet_id: str | None) -> _Target | str:
         with self.deps.session() as session:
             case = session.get(Case, case_id)
             if case is None or case.id is None:
-                return "That case no longer exists."
+                return messages.CASE_GONE
             if case.source == CaseSource.LISTEN:
-                return "This post was found by keyword listening: X does not accept API replies to it."
+                return messages.LISTEN_NO_SUGGESTIONS
             tweet = session.get(Tweet, tweet_id) if tweet_id else latest_customer_tweet(session, case)
             if tweet is None or tweet.case_id != case_id:
-                return "The post to reply to is not part of this case any more."
+                return messages.TARGET_NOT_IN_CASE
             if not case.channel_id or not case.thread_ts:
-                return "This case is not shown in Slack yet; try again in a moment."
+                return messages.NOT_IN_SLACK_YET
             customer = session.get(Customer, tweet.author_id)
             ctx = SuggestionContext(
                 customer_username=customer.username if customer else "customer",
