@@ -127,6 +127,31 @@ def test_a_card_left_dirty_by_a_crashed_renderer_is_rendered_by_sweep(bridge: Br
     assert bridge.services.surfaces.sweep() == 0  # nothing left behind
 
 
+def test_a_card_deleted_in_slack_is_given_up_not_retried_forever(bridge: Bridge) -> None:
+    card = _card(bridge)
+    case_id = _case(bridge).id
+    assert case_id is not None
+    bridge.slack.fail_next("chat.update", error="message_not_found")
+    assert bridge.services.cases.set_status(case_id, CaseStatus.RESOLVED, actor=AGENT).ok
+    surface = _surface(bridge, card_key(case_id))
+    assert surface.rendered == surface.version  # nothing to show it on: not left for every sweep
+    calls = len(bridge.slack.calls("chat.update"))
+    assert bridge.services.surfaces.sweep() == 0
+    assert len(bridge.slack.calls("chat.update")) == calls
+    assert "Resolved" not in message_text(bridge.current(card))
+
+
+def test_while_slack_is_down_a_change_waits_for_the_sweep(bridge: Bridge) -> None:
+    card = _card(bridge)
+    case_id = _case(bridge).id
+    assert case_id is not None
+    bridge.slack.fail_next("chat.update", error="service_unavailable", status=503, count=4)
+    assert bridge.services.cases.set_status(case_id, CaseStatus.RESOLVED, actor=AGENT).ok
+    assert "Resolved" not in message_text(bridge.current(card))
+    wait_for(lambda: bridge.services.surfaces.sweep() == 1, what="Slack back")
+    assert "Resolved" in message_text(bridge.current(card))
+
+
 # -- drafts: posted once, even when Slack's answer is lost -----------------------------------------------
 
 

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, or_, select, update
 from slackbridge.models import SlackSurface, utcnow
 from slackbridge.services.deps import Deps
 from slackbridge.slack.gateway import Blocks, SlackError
+from slackbridge.slack.surfaces.guard import SLACK_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 
@@ -216,8 +217,13 @@ class SurfaceStore:
                     try:
                         shown = renderer(key)
                     except SlackError as exc:
-                        logger.warning("surface.render_failed key=%s error=%s", key, exc.code)
-                        return False
+                        if exc.code in SLACK_UNAVAILABLE:  # Slack is down or busy: sweep() tries again
+                            logger.warning("surface.render_failed key=%s error=%s", key, exc.code)
+                            return False
+                        # Something about this surface (its message deleted, the bot out of the channel):
+                        # retrying cannot help, and sweep() must not try it forever.
+                        logger.error("surface.render_abandoned key=%s error=%s", key, exc.code)
+                        shown = True
                     if not shown:
                         return False
                     if not self.mark_rendered(key, version, token) or self.version(key) <= version:
