@@ -292,7 +292,9 @@ class Ingest:
 
     def _post_card(self, case_id: int, tweet_id: str) -> None:
         surfaces = self.cases.surfaces
-        surfaces.cards.post_card(case_id, tweet_id)
+        if not surfaces.cards.post_card(case_id, tweet_id):  # another post of the case got the card first
+            self._post_followup(case_id, tweet_id)
+            return
         surfaces.show(card_key(case_id))  # changed while the card was on its way (e.g. a click)
 
     def _post_followup(self, case_id: int, tweet_id: str) -> None:

@@ -100,6 +100,37 @@ def test_two_processes_changing_one_card_at_once_leave_slack_showing_the_newest_
     assert surface.rendered == surface.version and surface.claimed_by is None
 
 
+def test_many_changes_from_two_processes_end_with_the_card_showing_the_stored_state(
+    two_processes: tuple[Bridge, Services],
+) -> None:
+    bridge, worker = two_processes
+    card = _card(bridge)
+    case_id = _case(bridge).id
+    assert case_id is not None
+    for _ in range(6):
+        bridge.slack.delay_next("chat.update", 0.05)  # renders overlap the changes
+
+    def flip(services: Services, user: str, start: int) -> None:
+        for n in range(start, start + 6):
+            status = CaseStatus.RESOLVED if n % 2 == 0 else CaseStatus.OPEN
+            services.cases.set_status(case_id, status, actor=user)
+
+    threads = [
+        threading.Thread(target=flip, args=(services, user, start))
+        for services, user, start in [(bridge.services, AGENT, 0), (worker, MANAGER, 1)] * 2
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+    status = _case(bridge).status
+    label = "Resolved" if status == CaseStatus.RESOLVED else "Open: waiting on us"
+    assert label in message_text(bridge.current(card))
+    surface = _surface(bridge, card_key(case_id))
+    assert surface.rendered == surface.version and surface.claimed_by is None
+
+
 def test_a_card_left_dirty_by_a_crashed_renderer_is_rendered_by_sweep(bridge: Bridge) -> None:
     card = _card(bridge)
     case_id = _case(bridge).id

@@ -148,9 +148,10 @@ class Cards:
 
     # -- first posts ---------------------------------------------------------------------------------------
 
-    def post_card(self, case_id: int, tweet_id: str) -> None:
+    def post_card(self, case_id: int, tweet_id: str) -> bool:
         """The case's first card, shown once: a post whose Slack answer was lost is found, not re-posted.
-        Raises SlackError when Slack failed (the delivery round retries)."""
+        False when the case got its card meanwhile (this post belongs in its thread). Raises SlackError
+        when Slack failed (the delivery round retries)."""
         key = card_key(case_id)
         with self.store.holding(key) as token:
             version = self.store.version(key)
@@ -158,7 +159,7 @@ class Cards:
                 case = session.get(Case, case_id)
                 assert case is not None
                 if case.thread_ts is not None:
-                    return
+                    return False
                 message = card_message(card_view(self.deps, session, case))
                 channel = case.channel_id or channel_for(self.deps.settings, case)
             main = self.deps.settings.slack_channel
@@ -190,6 +191,7 @@ class Cards:
                 audit.record(session, AuditAction.CASE_CARDED, case_id=case_id, channel=channel, ts=ts)
             # A card found again shows the state of its first attempt: render it once more.
             self.store.mark_rendered(key, version - 1 if found else version, token, channel=channel, ts=ts)
+        return True
 
     def post_followup(self, case_id: int, tweet_id: str) -> None:
         """A later post of the conversation, in the card's thread, once (same guard as the card)."""
