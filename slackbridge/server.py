@@ -23,6 +23,7 @@ from slackbridge.poller import Poller
 logger = logging.getLogger(__name__)
 
 COMPLIANCE_SECONDS = 15 * 60  # a tick: the service decides when a check is due (every 12 h)
+SURFACE_SWEEP_SECONDS = 5  # Slack messages left behind by a crash or an outage are shown this soon
 MAX_BODY = 1 << 20  # Slack payloads are small; refuse anything absurd before Bolt parses it
 
 StartResponse = Callable[..., Any]
@@ -58,6 +59,7 @@ class Runtime:
         # Deleted posts must be gone within 24 hours: the service checks every 12 h (room for an X outage);
         # the poller ticks more often to follow a batch compliance job until X has finished it.
         self.pollers.append(Poller("compliance", self.services.compliance.sweep, COMPLIANCE_SECONDS))
+        self.pollers.append(Poller("surfaces", self.services.surfaces.sweep, SURFACE_SWEEP_SECONDS))
 
     def start_pollers(self) -> None:
         for poller in self.pollers:
