@@ -37,6 +37,7 @@ from slackbridge.services.suggestions import Suggestions, load_canned_replies
 from slackbridge.services.triage import build_triage
 from slackbridge.slack.gateway import SlackGateway
 from slackbridge.slack.listeners import actions, ai_actions, casework, commands, events, views
+from slackbridge.slack.surfaces import Surfaces
 from slackbridge.x.client import XClient
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Services:
     deps: Deps
+    surfaces: Surfaces  # the case cards, draft messages and Home tabs in Slack; run surfaces.sweep() often
     cases: Cases
     ingest: Ingest
     drafts: Drafts
@@ -138,11 +140,13 @@ def build_services(
         slack=SlackGateway(slack_client or build_slack_client(settings), min_interval=settings.post_interval),
         x=build_x_client(settings),
     )
-    cases = Cases(deps)
-    drafts = Drafts(deps)
+    surfaces = Surfaces(deps)
+    cases = Cases(deps, surfaces)
+    drafts = Drafts(deps, surfaces)
     approvers = Approvers(deps)
     services = Services(
         deps=deps,
+        surfaces=surfaces,
         cases=cases,
         ingest=Ingest(deps, cases, triage.classify),
         drafts=drafts,

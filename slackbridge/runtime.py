@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 COMPLIANCE_SECONDS = 15 * 60  # a tick: the service decides when a check is due (every 12 h)
 DELIVERY_SECONDS = 2.0  # every process looks for posts to show this often (one cheap query when idle)
+SURFACE_SWEEP_SECONDS = 5.0  # Slack messages left behind by a crash or an outage are shown this soon
 
 Step = Callable[[], int | None]
 
@@ -77,6 +78,8 @@ class Runtime:
         """What every process does, web-only ones included."""
         if not any(loop.name == "delivery" for loop in self.loops):
             self.add_loop("delivery", self.services.ingest.deliver_pending, DELIVERY_SECONDS)
+        if not any(loop.name == "surfaces" for loop in self.loops):
+            self.add_loop("surfaces", self.services.surfaces.sweep, SURFACE_SWEEP_SECONDS)
 
     def start_pollers(self) -> None:
         """Start the pollers (each waits for its turn to lead) and the every-process loops."""

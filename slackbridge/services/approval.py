@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
+from slackbridge import messages
 from slackbridge.ai.validate import Problem, ProblemCode, check_suggestion
 from slackbridge.models import (
     AuditAction,
@@ -28,7 +28,9 @@ from slackbridge.services.cases import Cases
 from slackbridge.services.deps import Deps
 from slackbridge.services.drafts import Drafts
 from slackbridge.services.ingest import count_usage
+from slackbridge.services.outcome import Outcome
 from slackbridge.slack.gateway import SlackError
+from slackbridge.slack.surfaces import card_key, draft_key
 from slackbridge.text import check_tweet_text, tweet_url
 from slackbridge.x.types import PostedTweet, XError, XErrorKind
 
@@ -48,10 +50,7 @@ def comparable(text: str) -> str:
     return " ".join(_URL.sub("<link>", text).split())
 
 
-@dataclass(frozen=True)
-class ApprovalOutcome:
-    sent: bool
-    message: str | None = None  # for the clicker only (ephemeral), when something did not happen
+ApprovalOutcome = Outcome  # ok: the reply is on X; notice: for the clicker, when something did not happen
 
 
 class Approvers:
@@ -104,8 +103,9 @@ class Approval:
         self.cases = cases
         self.approvers = approvers
 
-    def approve(self, draft_id: int, *, user: str, expected_version: int | None) -> ApprovalOutcome:
-        """Approve and post; safe against double clicks, two approvers and retried requests."""
+    def approve(self, draft_id: int, *, user: str, expected_version: int) -> Outcome:
+        """Approve and post; safe against double clicks, two approvers and retried requests. Approvers'
+        Home tabs follow once the outcome is known (sent, or failed and back in their lists)."""
         if not self.approvers.is_approver(user):
             with self.deps.session() as session:
                 draft = session.get(Draft, draft_id)
@@ -116,28 +116,23 @@ class Approval:
                     draft_id=draft_id,
                     case_id=draft.case_id if draft else None,
                 )
-            return ApprovalOutcome(
-                False, "Only approvers can send replies to X. Ask a manager to approve this draft."
-            )
+            return Outcome(False, messages.APPROVERS_ONLY_SEND)
         blocked = self._blocking_problem(draft_id, user)
         if blocked:
-            return ApprovalOutcome(False, blocked)
+            return Outcome(False, blocked)
 
         try:
             self.deps.brand()  # known before posting, so nothing after the post needs X
         except XError as exc:
-            return ApprovalOutcome(
-                False, f"X could not be reached ({exc.kind}); nothing was posted. Try again."
-            )
+            return Outcome(False, f"X could not be reached ({exc.kind}); nothing was posted. Try again.")
 
         now = utcnow()
         with self.deps.session() as session:
             conditions = [
                 col(Draft.id) == draft_id,
                 col(Draft.status).in_([DraftStatus.PENDING, DraftStatus.FAILED]),
+                col(Draft.version) == expected_version,
             ]
-            if expected_version is not None:
-                conditions.append(col(Draft.version) == expected_version)
             claimed = session.execute(
                 update(Draft)
                 .where(*conditions)
@@ -151,9 +146,9 @@ class Approval:
             ).rowcount  # type: ignore[attr-defined]
             draft = session.get(Draft, draft_id)
             if draft is None:
-                return ApprovalOutcome(False, "That draft no longer exists.")
+                return Outcome(False, messages.DRAFT_GONE)
             if not claimed:
-                return ApprovalOutcome(False, self._why_not(draft))
+                return Outcome(False, self._why_not(draft))
             audit.record(
                 session,
                 AuditAction.DRAFT_APPROVED,
@@ -165,7 +160,8 @@ class Approval:
                 edited_by=draft.edited_by,
             )
             was_ambiguous = draft.error_ambiguous
-        self.drafts.refresh(draft_id)
+            self.drafts.surfaces.touch(session, draft_key(draft_id))
+        self.drafts.surfaces.show(draft_key(draft_id))
 
         if was_ambiguous:
             try:
@@ -174,10 +170,10 @@ class Approval:
                 self._mark_failed(
                     draft_id, XError(exc.kind, exc.message, exc.status, exc.retry_at, True), actor=user
                 )
-                return ApprovalOutcome(False, None)
+                return Outcome(False, None)
             if found is not None:
                 self._mark_sent(draft_id, found, actor=user, reconciled=True)
-                return ApprovalOutcome(
+                return Outcome(
                     True, "It had reached X after all: the reply is shown as sent, not posted again."
                 )
 
@@ -185,9 +181,9 @@ class Approval:
             posted = self.deps.x.post_reply(draft.text, draft.in_reply_to_tweet_id)
         except XError as exc:
             self._mark_failed(draft_id, exc, actor=user)
-            return ApprovalOutcome(False, None)
+            return Outcome(False, None)
         self._mark_sent(draft_id, posted, actor=user)
-        return ApprovalOutcome(True)
+        return Outcome(True)
 
     def _blocking_problem(self, draft_id: int, user: str) -> str | None:
         """What stops a draft from going out as it is: X's length, and for a machine-made draft that no
@@ -265,6 +261,7 @@ class Approval:
 
     def _mark_sent(self, draft_id: int, posted: PostedTweet, *, actor: str, reconciled: bool = False) -> None:
         brand_id = self.deps.brand().id  # resolved before the post: no X call here
+        homes = self.drafts.surfaces.approver_homes()  # today's figures on their Home tabs change
         now = utcnow()
         with self.deps.session() as session:
             # The post is live: record it whatever a concurrent recovery wrote, unless already recorded.
@@ -322,12 +319,13 @@ class Approval:
                 edited_by=draft.edited_by,
             )
             case_id = case.id
+            assert case_id is not None
+            self.drafts.surfaces.touch(session, draft_key(draft_id), card_key(case_id), *homes)
         logger.info("approval.sent draft=%s tweet=%s", draft_id, posted.id)
-        self.drafts.refresh(draft_id)
-        assert case_id is not None
-        self.cases.refresh_card(case_id)
+        self.drafts.surfaces.show(draft_key(draft_id), card_key(case_id), *homes)
 
     def _mark_failed(self, draft_id: int, error: XError, *, actor: str) -> None:
+        homes = self.drafts.surfaces.approver_homes()  # a failed draft is back in their lists
         with self.deps.session() as session:
             draft = session.get(Draft, draft_id)
             assert draft is not None
@@ -359,8 +357,9 @@ class Approval:
                 status=error.status,
                 ambiguous=error.ambiguous,
             )
+            self.drafts.surfaces.touch(session, draft_key(draft_id), *homes)
         logger.warning("approval.failed draft=%s kind=%s status=%s", draft_id, error.kind, error.status)
-        self.drafts.refresh(draft_id)
+        self.drafts.surfaces.show(draft_key(draft_id), *homes)
 
     def recover_stuck(self) -> int:
         """Drafts left in 'sending' by a crash: settle them from what X shows, never by posting again."""

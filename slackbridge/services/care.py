@@ -26,4 +26,4 @@ def wire_care(services: Services) -> None:
     services.ingest.promote_listening = lambda case_id: services.casework.track_case(case_id, user=SYSTEM)
     services.listening = Listening(deps, services.ingest, services.approvers)
     services.stats = Stats(deps)
-    services.home = HomeTab(deps, services.lookups, services.stats, services.approvers)
+    services.home = HomeTab(deps, services.lookups, services.stats, services.approvers, services.surfaces)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 
+from slackbridge import messages
 from slackbridge.models import (
     AuditAction,
     Case,
@@ -19,12 +20,14 @@ from slackbridge.models import (
     utcnow,
 )
 from slackbridge.services import audit
-from slackbridge.services.cases import Cases, card_view
+from slackbridge.services.cases import Cases
 from slackbridge.services.deps import Deps
 from slackbridge.services.ingest import Ingest, count_usage, store_tweets
 from slackbridge.services.lookups import find_customer
-from slackbridge.slack.blocks.card import build_case_card, fallback_text
+from slackbridge.services.outcome import Outcome
 from slackbridge.slack.gateway import SlackError
+from slackbridge.slack.surfaces import card_key
+from slackbridge.slack.surfaces.base import Busy
 from slackbridge.x.types import XError, XErrorKind
 
 logger = logging.getLogger(__name__)
@@ -33,16 +36,13 @@ NOTE_LIMIT = 1000
 
 
 @dataclass(frozen=True)
-class AssignOutcome:
-    won: bool
-    assignee_id: str | None  # who has the case now
-    message: str
+class AssignOutcome(Outcome):
+    assignee_id: str | None = None  # who has the case now
 
 
 @dataclass(frozen=True)
-class TrackOutcome:
-    case_id: int | None
-    message: str
+class TrackOutcome(Outcome):
+    case_id: int | None = None
 
 
 class Casework:
@@ -53,6 +53,8 @@ class Casework:
 
     def assign(self, case_id: int, *, user: str) -> AssignOutcome:
         """Claim an unassigned case; of two simultaneous claims exactly one wins (conditional update)."""
+        surfaces = self.cases.surfaces
+        homes = surfaces.homes([user])  # the case joins the clicker's own list
         with self.deps.session() as session:
             won = session.execute(
                 update(Case)
@@ -61,16 +63,17 @@ class Casework:
             ).rowcount  # type: ignore[attr-defined]
             case = session.get(Case, case_id)
             if case is None:
-                return AssignOutcome(False, None, "That case no longer exists.")
+                return AssignOutcome(False, messages.CASE_GONE)
             if won:
                 audit.record(session, AuditAction.CASE_ASSIGNED, actor=user, case_id=case_id, assignee=user)
+                surfaces.touch(session, card_key(case_id), *homes)
         if not won:
             holder = case.assignee_id
             if holder == user:
-                return AssignOutcome(False, holder, f"Case #{case_id} is already yours.")
-            return AssignOutcome(False, holder, f"<@{holder}> already has case #{case_id}.")
-        self.cases.refresh_card(case_id)
-        return AssignOutcome(True, user, f"Case #{case_id} is yours.")
+                return AssignOutcome(False, f"Case #{case_id} is already yours.", holder)
+            return AssignOutcome(False, f"<@{holder}> already has case #{case_id}.", holder)
+        surfaces.show(card_key(case_id), *homes)
+        return AssignOutcome(True, None, user)
 
     def add_note(self, handle: str, text: str, *, author: str) -> str | None:
         """Attach an internal note to a customer; returns a problem to show, or None."""
@@ -91,9 +94,10 @@ class Casework:
                 .order_by(col(Case.id).desc())
                 .limit(5)
             ).all()
-        for case_id in open_cases:  # the note shows on the cards people are working on now
-            if case_id is not None:
-                self.cases.refresh_card(case_id)
+            # The note shows on the cards people are working on now.
+            keys = [card_key(case_id) for case_id in open_cases if case_id is not None]
+            self.cases.surfaces.touch(session, *keys)
+        self.cases.surfaces.show(*keys)
         return None
 
     def track(self, tweet_id: str, *, user: str) -> TrackOutcome:
@@ -106,7 +110,7 @@ class Casework:
         if tweet is None:
             problem = self._fetch(tweet_id)
             if problem:
-                return TrackOutcome(None, problem)
+                return TrackOutcome(False, problem)
         self.ingest.deliver_pending()
         with self.deps.session() as session:
             tweet = session.get(Tweet, tweet_id)
@@ -115,54 +119,41 @@ class Casework:
                 audit.record(session, AuditAction.CASE_OPENED, actor=user, case_id=case_id, tracked=tweet_id)
         if case_id is None:
             return TrackOutcome(
-                None, "The post was stored but Slack did not show it yet; it will appear shortly."
+                False, "The post was stored but Slack did not show it yet; it will appear shortly."
             )
-        return TrackOutcome(case_id, f"Tracking the post as case #{case_id}.")
+        return TrackOutcome(True, f"Tracking the post as case #{case_id}.", case_id)
 
     def track_case(self, case_id: int, *, user: str) -> TrackOutcome:
-        """A listening case becomes a tracked one: a new card in the main channel, the old card says so."""
+        """A listening case becomes a tracked one: a new card in the main channel, the old card says so.
+
+        Pressed again after Slack failed, it finishes the move (finding a card whose answer was lost)."""
         with self.deps.session() as session:
-            moved = session.execute(
+            tracked = session.execute(
                 update(Case)
                 .where(col(Case.id) == case_id, col(Case.source) == CaseSource.LISTEN)
-                .values(source=CaseSource.TRACKED, channel_id=None, thread_ts=None, updated_at=utcnow())
+                .values(source=CaseSource.TRACKED, updated_at=utcnow())
             ).rowcount  # type: ignore[attr-defined]
             case = session.get(Case, case_id)
             if case is None:
-                return TrackOutcome(None, "That case no longer exists.")
-            if not moved:
-                return TrackOutcome(case_id, f"Case #{case_id} is already tracked.")
-            audit.record(session, AuditAction.CASE_OPENED, actor=user, case_id=case_id, tracked_from="listen")
-            root = session.get(Tweet, case.root_tweet_id)
-            old = (root.slack_channel, root.slack_ts) if root else (None, None)
-            view = card_view(self.deps, session, case)
-            channel = self.ingest.channel_for(case)
+                return TrackOutcome(False, messages.CASE_GONE)
+            target = self.ingest.channel_for(case)
+            if tracked:
+                audit.record(
+                    session, AuditAction.CASE_OPENED, actor=user, case_id=case_id, tracked_from="listen"
+                )
+                self.cases.surfaces.touch(session, card_key(case_id))
+            elif case.source != CaseSource.TRACKED or case.channel_id == target or case.thread_ts is None:
+                return TrackOutcome(False, f"Case #{case_id} is already tracked.", case_id)
         try:
-            ts = self.deps.slack.post(channel, fallback_text(view), build_case_card(view))
-        except SlackError:
+            moved = self.cases.surfaces.cards.move(case_id, target)
+        except (SlackError, Busy):
             logger.exception("casework.track_card_failed case=%s", case_id)
             return TrackOutcome(
-                case_id, "Tracked, but Slack did not show the new card; try again in a moment."
+                False, "Tracked, but Slack did not show the new card; press Track again in a moment.", case_id
             )
-        with self.deps.session() as session:
-            case = session.get(Case, case_id)
-            assert case is not None
-            case.channel_id, case.thread_ts = channel, ts
-            root = session.get(Tweet, case.root_tweet_id)
-            if root is not None:  # the root now lives on the new card (card_view would call it "moved")
-                root.slack_channel, root.slack_ts = channel, ts
-                session.add(root)
-            session.add(case)
-            audit.record(session, AuditAction.CASE_CARDED, case_id=case_id, channel=channel, ts=ts)
-        listen_view = replace(view, moved_to_channel=channel)
-        if old[0] and old[1]:
-            try:
-                self.deps.slack.update(
-                    old[0], old[1], fallback_text(listen_view), build_case_card(listen_view)
-                )
-            except SlackError:
-                logger.exception("casework.listen_card_update_failed case=%s", case_id)
-        return TrackOutcome(case_id, f"Tracking case #{case_id} in <#{channel}>.")
+        self.cases.surfaces.show(card_key(case_id))  # e.g. tracked where it already was: new buttons
+        channel = moved[0] if moved else target
+        return TrackOutcome(True, f"Tracking case #{case_id} in <#{channel}>.", case_id)
 
     def _fetch(self, tweet_id: str) -> str | None:
         """Read one post from X and store it as tracked; a problem in plain words, or None."""

@@ -10,11 +10,10 @@ from sqlmodel import col, select
 
 from slackbridge.models import AuditAction, Case, Cursor, Tweet, utcnow
 from slackbridge.services import audit
-from slackbridge.services.cases import Cases, tweet_view
+from slackbridge.services.cases import Cases
 from slackbridge.services.deps import Deps
 from slackbridge.services.ingest import count_usage
-from slackbridge.slack.blocks.card import build_followup
-from slackbridge.slack.gateway import SlackError
+from slackbridge.slack.surfaces import card_key, followup_key
 
 logger = logging.getLogger(__name__)
 
@@ -155,18 +154,12 @@ class Compliance:
                 reason=reason,
             )
             case = session.get(Case, tweet.case_id) if tweet.case_id else None
-            is_root = case is not None and case.root_tweet_id == tweet_id
-            followup = None
-            if case is not None and not is_root and tweet.slack_channel and tweet.slack_ts:
-                assert case.id is not None
-                followup = (case.id, tweet.slack_channel, tweet.slack_ts, tweet_view(session, tweet))
+            keys: list[str] = []
+            if case is not None and case.id is not None:
+                # The root is shown on the card; a later post on its own message in the thread.
+                is_root = case.root_tweet_id == tweet_id
+                keys.append(card_key(case.id) if is_root else followup_key(tweet_id))
+            self.cases.surfaces.touch(session, *keys)
         logger.info("compliance.deleted tweet=%s reason=%s", tweet_id, reason)
-        if case is not None and is_root and case.id is not None:
-            self.cases.refresh_card(case.id)
-        if followup is not None:
-            case_id, channel, ts, view = followup
-            try:
-                self.deps.slack.update(channel, ts, "A post deleted on X", build_followup(case_id, view))
-            except SlackError:
-                logger.exception("compliance.slack_update_failed tweet=%s", tweet_id)
+        self.cases.surfaces.show(*keys)
         return True

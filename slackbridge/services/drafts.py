@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
+from slackbridge import messages
 from slackbridge.models import (
     AuditAction,
     AuditLog,
@@ -24,9 +25,9 @@ from slackbridge.models import (
 from slackbridge.services import audit
 from slackbridge.services.cases import case_for_thread, latest_customer_tweet
 from slackbridge.services.deps import Deps
-from slackbridge.services.locks import StripedLocks
-from slackbridge.slack.blocks.draft import DraftView, build_draft_message, draft_fallback
-from slackbridge.slack.gateway import SlackError
+from slackbridge.services.outcome import DONE, Outcome, refused
+from slackbridge.slack.blocks.draft import DraftView
+from slackbridge.slack.surfaces import Surfaces, draft_key
 from slackbridge.text import check_tweet_text, slack_to_plain
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,14 @@ class ReplyTarget:
 class DraftOutcome:
     draft_id: int | None = None
     problem: str | None = None  # shown to the writer; nothing was stored
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    @property
+    def notice(self) -> str | None:
+        return self.problem
 
 
 def is_reply_command(text: str) -> bool:
@@ -82,9 +91,9 @@ def moved_case(session: Session, channel: str, thread_ts: str) -> Case | None:
 
 
 class Drafts:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, surfaces: Surfaces) -> None:
         self.deps = deps
-        self._rendering = StripedLocks()
+        self.surfaces = surfaces
 
     def reply_target(self, case_id: int, tweet_id: str | None) -> ReplyTarget | None:
         """The given post of the case, or its latest customer post; None when the case is gone."""
@@ -107,8 +116,7 @@ class Drafts:
         """A `reply:` message in a case thread; None when the thread is not a case's."""
         case_id, moved_to = self._case_for_thread(channel, thread_ts)
         if moved_to is not None:
-            moved = f"This case moved to <#{moved_to}>: write `reply:` in its thread there."
-            return DraftOutcome(problem=moved)
+            return DraftOutcome(problem=messages.case_moved(moved_to))
         if case_id is None:
             return None
         return self.create(
@@ -151,16 +159,13 @@ class Drafts:
     ) -> DraftOutcome:
         """Store a draft (checked as X would) and show it in the case thread."""
         check = check_tweet_text(text)
+        homes = self.surfaces.approver_homes()  # a new draft waits for them on their Home tab
         with self.deps.session() as session:
             case = session.get(Case, case_id)
             if case is None:
-                return DraftOutcome(problem="That case no longer exists.")
+                return DraftOutcome(problem=messages.CASE_GONE)
             if case.source == CaseSource.LISTEN:
-                return DraftOutcome(
-                    problem="This post was found by keyword listening: X does not accept API replies to "
-                    "posts that do not mention or quote the brand. Reply on X itself, or track a post "
-                    "that mentions us."
-                )
+                return DraftOutcome(problem=messages.LISTEN_NO_API_REPLY)
             if source_key:
                 existing = session.exec(select(Draft).where(Draft.source_key == source_key)).first()
                 if existing is not None:  # a retried Slack event: the draft already exists
@@ -177,7 +182,7 @@ class Drafts:
                 return DraftOutcome(problem=check.problem)
             target = session.get(Tweet, in_reply_to) if in_reply_to else latest_customer_tweet(session, case)
             if target is None or target.case_id != case_id:
-                return DraftOutcome(problem="The post to reply to is not part of this case any more.")
+                return DraftOutcome(problem=messages.TARGET_NOT_IN_CASE)
             draft = Draft(
                 case_id=case_id,
                 in_reply_to_tweet_id=target.id,
@@ -195,7 +200,7 @@ class Drafts:
                 session.flush()
             except IntegrityError:
                 session.rollback()
-                return DraftOutcome(problem="This draft was already saved.")
+                return DraftOutcome(problem=messages.DRAFT_ALREADY_SAVED)
             audit.record(
                 session,
                 AuditAction.DRAFT_CREATED,
@@ -207,89 +212,32 @@ class Drafts:
                 ai_model=ai_model,
             )
             draft_id = draft.id
-            channel, thread_ts = case.channel_id, case.thread_ts
-        assert draft_id is not None
-        if channel and thread_ts:
-            self._post(draft_id, channel, thread_ts)
+            assert draft_id is not None
+            # Counted with the draft itself: a crash before Slack shows it leaves it for sweep().
+            self.surfaces.touch(session, draft_key(draft_id), *homes)
+        self.surfaces.show(draft_key(draft_id), *homes)
         return DraftOutcome(draft_id=draft_id)
 
     def _notes(self, target: Tweet, notes: str | None, length_problem: str | None) -> str | None:
         parts = [n for n in (notes, length_problem) if n]
         brand = self.deps.brand_username()
         if brand and f"@{brand.lower()}" not in target.text.lower() and not target.quoted_tweet_id:
-            parts.append(
-                f"This post does not mention @{brand}: X only accepts API replies to posts that mention or "
-                "quote the brand, so it may refuse this one."
-            )
+            parts.append(messages.reply_rule(brand))
         return " ".join(parts) or None
 
-    def _post(self, draft_id: int, channel: str, thread_ts: str) -> None:
-        view = self.view(draft_id)
-        if view is None:
-            return
-        try:
-            ts = self.deps.slack.post(
-                channel, draft_fallback(view), build_draft_message(view), thread_ts=thread_ts
-            )
-        except SlackError:
-            logger.exception("draft.post_failed draft=%s", draft_id)
-            return
-        with self.deps.session() as session:
-            session.execute(
-                update(Draft).where(col(Draft.id) == draft_id).values(slack_channel=channel, slack_ts=ts)
-            )
-        # A click that landed before the message's ts was stored could not update it: catch up now.
-        if self.view(draft_id) != view:
-            self.refresh(draft_id)
-
     def view(self, draft_id: int) -> DraftView | None:
-        with self.deps.session() as session:
-            draft = session.get(Draft, draft_id)
-            if draft is None:
-                return None
-            return self._view(session, draft)
-
-    def _view(self, session: Session, draft: Draft) -> DraftView:
-        assert draft.id is not None
-        target = session.get(Tweet, draft.in_reply_to_tweet_id)
-        customer = session.get(Customer, target.author_id) if target else None
-        return DraftView(
-            id=draft.id,
-            text=draft.text,
-            length=draft.length,
-            status=draft.status,
-            version=draft.version,
-            author_id=draft.author_id,
-            origin=draft.origin,
-            ai_model=draft.ai_model,
-            notes=draft.notes,
-            edited_by=draft.edited_by,
-            approver_id=draft.approver_id,
-            sent_tweet_id=draft.sent_tweet_id,
-            brand_username=self.deps.brand_username(),
-            customer_username=customer.username if customer else None,
-            last_error=draft.last_error,
-        )
+        return self.surfaces.drafts.view(draft_id)
 
     def refresh(self, draft_id: int) -> None:
-        """Re-render the draft's message after a change of state (the latest state wins, see locks.py)."""
-        with self._rendering(draft_id):
-            with self.deps.session() as session:
-                draft = session.get(Draft, draft_id)
-                if draft is None or not draft.slack_channel or not draft.slack_ts:
-                    return
-                view = self._view(session, draft)
-                channel, ts = draft.slack_channel, draft.slack_ts
-            try:
-                self.deps.slack.update(channel, ts, draft_fallback(view), build_draft_message(view))
-            except SlackError:
-                logger.exception("draft.refresh_failed draft=%s", draft_id)
+        """The draft changed outside a service transaction: show it (the newest state wins)."""
+        self.surfaces.changed(draft_key(draft_id))
 
     def edit(self, draft_id: int, *, editor: str, text: str, expected_version: int) -> DraftOutcome:
         """Replace the text; any approval is reset, and a stale edit (someone else's first) is refused."""
         check = check_tweet_text(text)
         if not check.ok:
             return DraftOutcome(draft_id=draft_id, problem=check.problem)
+        homes = self.surfaces.approver_homes()  # the text in their approval list changes
         with self.deps.session() as session:
             result = session.execute(
                 update(Draft)
@@ -324,11 +272,13 @@ class Drafts:
                 draft_id=draft_id,
                 length=check.length,
             )
-        self.refresh(draft_id)
+            self.surfaces.touch(session, draft_key(draft_id), *homes)
+        self.surfaces.show(draft_key(draft_id), *homes)
         return DraftOutcome(draft_id=draft_id)
 
-    def discard(self, draft_id: int, *, user: str) -> str | None:
-        """Discard a draft that was not sent; returns a problem to show, or None."""
+    def discard(self, draft_id: int, *, user: str) -> Outcome:
+        """Discard a draft that was not sent; it leaves the approvers' Home lists at once."""
+        homes = self.surfaces.approver_homes()
         with self.deps.session() as session:
             result = session.execute(
                 update(Draft)
@@ -340,20 +290,21 @@ class Drafts:
                 .values(status=DraftStatus.DISCARDED, updated_at=utcnow())
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
-                return self._why_locked(session, draft_id)
+                return refused(self._why_locked(session, draft_id))
             draft = session.get(Draft, draft_id)
             assert draft is not None
             audit.record(
                 session, AuditAction.DRAFT_DISCARDED, actor=user, case_id=draft.case_id, draft_id=draft_id
             )
-        self.refresh(draft_id)
-        return None
+            self.surfaces.touch(session, draft_key(draft_id), *homes)
+        self.surfaces.show(draft_key(draft_id), *homes)
+        return DONE
 
     @staticmethod
     def _why_locked(session: Session, draft_id: int) -> str:
         draft = session.get(Draft, draft_id)
         if draft is None:
-            return "That draft no longer exists."
+            return messages.DRAFT_GONE
         if draft.error_ambiguous:
             # Changing the text now could post a second, different reply if the first one went out.
             return (

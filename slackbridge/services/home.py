@@ -4,37 +4,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
-from sqlmodel import col, select
-
-from slackbridge.models import HomeViewer, utcnow
 from slackbridge.services.approval import Approvers
 from slackbridge.services.deps import Deps
-from slackbridge.services.locks import StripedLocks
 from slackbridge.services.lookups import Lookups
 from slackbridge.services.stats import Stats
 from slackbridge.slack.blocks.home import HomeData, build_home
-from slackbridge.slack.gateway import SlackError
+from slackbridge.slack.surfaces import Surfaces
 
 logger = logging.getLogger(__name__)
 
 
-VIEWER_WINDOW = timedelta(days=30)
-
-
 class HomeTab:
-    """Publishes the Home view. A change refreshes it only for the people concerned who opened the tab in
-    the last 30 days (kept in the store, so a restart or a second process knows them too): changes stay
-    cheap, and nobody's tab is left stale after a deploy."""
+    """What the Home view shows; publishing (one at a time per person, newest wins) is the Home surface's.
+    A change refreshes it only for the people concerned who opened the tab in the last 30 days."""
 
-    def __init__(self, deps: Deps, lookups: Lookups, stats: Stats, approvers: Approvers) -> None:
+    def __init__(
+        self, deps: Deps, lookups: Lookups, stats: Stats, approvers: Approvers, surfaces: Surfaces
+    ) -> None:
         self.deps = deps
         self.lookups = lookups
         self.stats = stats
         self.approvers = approvers
-        self._publishing = StripedLocks()
+        self.surfaces = surfaces
+        surfaces.home.data = self.view
+        surfaces.home.is_approver = approvers.is_approver
 
     def data(self, user: str, notice: str | None = None) -> HomeData:
         is_approver = self.approvers.is_approver(user)
@@ -48,38 +43,17 @@ class HomeTab:
             today=self.stats.today(),
         )
 
+    def view(self, user: str, notice: str | None = None) -> dict[str, Any]:
+        return build_home(self.data(user, notice))
+
     def publish(self, user: str, notice: str | None = None) -> None:
         """Render and publish for one person who is looking (opened the tab, refreshed it, clicked on it)."""
-        with self.deps.session() as session:
-            viewer = session.get(HomeViewer, user) or HomeViewer(user_id=user)
-            viewer.opened_at = utcnow()
-            session.add(viewer)
-        self._publish(user, notice)
-
-    def _publish(self, user: str, notice: str | None = None) -> None:
-        # One publish at a time per person: a view read before a change can never land after a newer one.
-        with self._publishing(user):
-            try:
-                self.deps.slack.publish_home(user, build_home(self.data(user, notice)))
-            except SlackError:
-                logger.exception("home.publish_failed user=%s", user)
+        self.surfaces.changed(self.surfaces.home.opened(user, notice))
 
     def refresh_for(self, user_ids: Iterable[str | None]) -> None:
         """After a change that concerns these people; those who have not opened the tab lately are skipped."""
-        wanted = [u for u in dict.fromkeys(user_ids) if u]
-        if not wanted:
-            return
-        for user in self._viewers(col(HomeViewer.user_id).in_(wanted)):
-            self._publish(user)
+        self.surfaces.changed(*self.surfaces.homes(user_ids))
 
     def refresh_approvers(self) -> None:
         """A draft appeared or left the queue: approvers looking at their Home should see it."""
-        for user in self._viewers():
-            if self.approvers.is_approver(user):
-                self._publish(user)
-
-    def _viewers(self, *where: Any) -> list[str]:
-        since = utcnow() - VIEWER_WINDOW
-        with self.deps.session() as session:
-            query = select(HomeViewer.user_id).where(col(HomeViewer.opened_at) >= since, *where)
-            return list(session.exec(query.order_by(col(HomeViewer.user_id))))
+        self.surfaces.changed(*self.surfaces.approver_homes())

@@ -24,11 +24,14 @@ from slackbridge.models import (
     utcnow,
 )
 from slackbridge.services import audit
-from slackbridge.services.cases import Cases, card_view, tweet_view
+from slackbridge.services.cases import Cases
 from slackbridge.services.claims import ClaimLost, DeliveryClaims
 from slackbridge.services.deps import Deps
-from slackbridge.slack.blocks.card import build_case_card, build_followup, fallback_text
 from slackbridge.slack.gateway import SlackError
+from slackbridge.slack.surfaces import card_key
+from slackbridge.slack.surfaces.base import Busy
+from slackbridge.slack.surfaces.cards import channel_for
+from slackbridge.slack.surfaces.guard import SLACK_UNAVAILABLE
 from slackbridge.text import escape_mrkdwn
 from slackbridge.triage.types import Classification
 from slackbridge.x.types import XTweet, XUser
@@ -36,19 +39,6 @@ from slackbridge.x.types import XTweet, XUser
 logger = logging.getLogger(__name__)
 
 MENTIONS_CURSOR = "mentions"
-# Slack errors that mean "try again later" for every post, not just this one.
-SLACK_UNAVAILABLE = {
-    "unavailable",  # a 5xx or an answer that is not Slack's JSON (see SlackGateway._call)
-    "unreachable",
-    "ratelimited",
-    "internal_error",
-    "fatal_error",
-    "service_unavailable",
-    "request_timeout",
-    "team_added_to_org",
-}
-# Errors that say the channel cannot take posts from us.
-CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
 CASE_SOURCE = {
     TweetSource.MENTION: CaseSource.MENTION,
     TweetSource.LISTEN: CaseSource.LISTEN,
@@ -128,7 +118,6 @@ def store_tweets(
     return new_ids
 
 
-ATTEMPT_SLACK = 60.0  # seconds of clock difference allowed when looking for an earlier attempt on Slack
 FIRST_RUN_DAYS = 7  # with no cursor yet, read mentions this far back...
 FIRST_RUN_PAGES = 10  # ...but no more pages than this (X's timeline reaches back ~800 posts anyway)
 PARKED_NOTICE = (
@@ -204,6 +193,9 @@ class Ingest:
             except ClaimLost:
                 logger.warning("ingest.claim_lost tweet=%s worker=%s", tweet_id, claims.worker)
                 continue
+            except Busy:  # another process is rendering this post's card right now: not this post's fault
+                claims.release(tweet_id)
+                continue
             except SlackError as exc:
                 claims.release(tweet_id)
                 if exc.code in SLACK_UNAVAILABLE:  # Slack itself is down or busy: wait for the next round
@@ -275,12 +267,7 @@ class Ingest:
         return case
 
     def channel_for(self, case: Case, triaged_channel: str | None = None) -> str:
-        settings = self.deps.settings
-        if case.source == CaseSource.LISTEN and settings.listen_channel:
-            return settings.listen_channel
-        if triaged_channel:
-            return triaged_channel
-        return settings.category_channels.get(case.category or "", settings.slack_channel)
+        return channel_for(self.deps.settings, case, triaged_channel)
 
     def _triage(self, tweet_id: str) -> Classification | None:
         """Classify a post that will open a new case, outside any transaction (the model may be slow)."""
@@ -329,85 +316,14 @@ class Ingest:
             self._post_followup(case_id, tweet_id)
 
     def _post_card(self, case_id: int, tweet_id: str) -> None:
-        with self.deps.session() as session:
-            case = session.get(Case, case_id)
-            assert case is not None
-            view = card_view(self.deps, session, case)
-            channel = case.channel_id or self.channel_for(case)
-        main = self.deps.settings.slack_channel
-        found = self._already_posted(tweet_id, [channel, main])
-        if found is not None:
-            channel, ts = found
-        else:
-            self.claims.still_mine(tweet_id)
-            text, blocks = fallback_text(view), build_case_card(view)
-            try:
-                channel, ts = self.deps.slack.post_message(channel, text, blocks, post_key=tweet_id)
-            except SlackError as exc:
-                if exc.code not in CHANNEL_ERRORS or channel == main:
-                    raise
-                # A routed channel that is archived or lacks the bot must not strand the post: use the main.
-                logger.error(
-                    "ingest.channel_unusable channel=%s error=%s fallback=%s", channel, exc.code, main
-                )
-                channel, ts = self.deps.slack.post_message(main, text, blocks, post_key=tweet_id)
-        with self.deps.session() as session:
-            case = session.get(Case, case_id)
-            tweet = session.get(Tweet, tweet_id)
-            assert case is not None and tweet is not None
-            case.channel_id, case.thread_ts = channel, ts
-            tweet.slack_channel, tweet.slack_ts = channel, ts
-            session.add_all([case, tweet])
-            audit.record(session, AuditAction.CASE_CARDED, case_id=case_id, channel=channel, ts=ts)
-            current = card_view(self.deps, session, case)
-        if current != view:  # changed while the card was on its way (e.g. a click): show the latest
-            self.cases.refresh_card(case_id)
-
-    def _already_posted(
-        self, tweet_id: str, channels: list[str], *, thread_ts: str | None = None
-    ) -> tuple[str, str] | None:
-        """Before showing a post, note the attempt; if an earlier attempt's outcome is unknown (Slack's
-        answer lost, or the process died before saving the ts), look for that message instead of posting
-        a second one. Returns (channel, ts) when it is already there."""
-        with self.deps.session() as session:
-            tweet = session.get(Tweet, tweet_id)
-            assert tweet is not None
-            earlier = tweet.slack_attempted_at
-            if earlier is None:
-                tweet.slack_attempted_at = utcnow()
-                session.add(tweet)
-                return None
-        since = earlier.timestamp() - ATTEMPT_SLACK
-        for channel in dict.fromkeys(channels):
-            try:
-                found = self.deps.slack.find_post(channel, tweet_id, since=since, thread_ts=thread_ts)
-            except SlackError as exc:
-                if exc.code in SLACK_UNAVAILABLE:
-                    raise  # cannot tell: wait for the next round rather than risk a second message
-                continue  # e.g. a channel we cannot read: it cannot hold our message either
-            if found is not None:
-                logger.info("ingest.found_posted tweet=%s channel=%s", tweet_id, found[0])
-                return found
-        return None
+        surfaces = self.cases.surfaces
+        self.claims.still_mine(tweet_id)
+        if not surfaces.cards.post_card(case_id, tweet_id):  # another post of the case got the card first
+            self._post_followup(case_id, tweet_id)
+            return
+        surfaces.show(card_key(case_id))  # changed while the card was on its way (e.g. a click)
 
     def _post_followup(self, case_id: int, tweet_id: str) -> None:
-        with self.deps.session() as session:
-            case = session.get(Case, case_id)
-            tweet = session.get(Tweet, tweet_id)
-            assert case is not None and tweet is not None and case.channel_id and case.thread_ts
-            view = tweet_view(session, tweet)
-            channel, thread_ts = case.channel_id, case.thread_ts
-        found = self._already_posted(tweet_id, [channel], thread_ts=thread_ts)
-        if found is not None:
-            ts = found[1]
-        else:
-            self.claims.still_mine(tweet_id)
-            text = f"Follow-up from @{escape_mrkdwn(view.author.username)}: {escape_mrkdwn(view.text[:150])}"
-            blocks = build_followup(case_id, view)
-            ts = self.deps.slack.post(channel, text, blocks, thread_ts=thread_ts, post_key=tweet_id)
-        with self.deps.session() as session:
-            tweet = session.get(Tweet, tweet_id)
-            assert tweet is not None
-            tweet.slack_channel, tweet.slack_ts = channel, ts
-            session.add(tweet)
-        self.cases.refresh_card(case_id)
+        self.claims.still_mine(tweet_id)
+        self.cases.surfaces.cards.post_followup(case_id, tweet_id)
+        self.cases.surfaces.changed(card_key(case_id))  # e.g. reopened by the customer's new post

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from slackbridge import messages
 from slackbridge.ai.canned import CannedError, CannedReply, SavedSource, load_canned, rank_saved_replies
 from slackbridge.ai.client import AIClient, AIError
 from slackbridge.ai.context import SuggestionContext
@@ -19,15 +20,9 @@ from slackbridge.services import audit
 from slackbridge.services.cases import latest_customer_tweet
 from slackbridge.services.deps import Deps
 from slackbridge.services.drafts import Drafts
+from slackbridge.services.outcome import DONE, Outcome, refused
 from slackbridge.services.suggestion_context import approved_pairs, conversation, history_summary
-from slackbridge.slack.blocks.common import Block
-from slackbridge.slack.blocks.suggestions import (
-    build_saved_done,
-    build_suggest_done,
-    build_suggest_failed,
-    build_suggest_pending,
-)
-from slackbridge.slack.gateway import SlackError
+from slackbridge.slack.surfaces.status import SuggestionStatus, Thread
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +57,10 @@ class _Target:
     thread_ts: str
     context: SuggestionContext
 
+    @property
+    def thread(self) -> Thread:
+        return Thread(self.case_id, self.channel, self.thread_ts)
+
 
 class Suggestions:
     def __init__(
@@ -75,21 +74,24 @@ class Suggestions:
         guidelines: str,
     ) -> None:
         self.deps, self.drafts, self.ai = deps, drafts, ai
+        self.status = SuggestionStatus(deps)
         self.canned, self.knowledge, self.guidelines = canned, knowledge, guidelines
         self._busy: set[tuple[int, str]] = set()
         self._lock = threading.Lock()
 
     def suggest(
         self, case_id: int, *, user: str, tweet_id: str | None = None, status_ts: str | None = None
-    ) -> str | None:
-        """Draft suggestions into the case thread; returns a problem for the clicker, else None."""
+    ) -> Outcome:
+        """Draft suggestions into the case thread (they join the approvers' Home lists as drafts)."""
         found = self._target(case_id, tweet_id)
         if isinstance(found, str):
-            return found
+            return refused(found)
         key = (case_id, found.tweet_id)
         with self._lock:
             if key in self._busy:
-                return "Suggestions for this post are being drafted already: they will appear in the thread."
+                return refused(
+                    "Suggestions for this post are being drafted already: they will appear in the thread."
+                )
             self._busy.add(key)
         try:
             model = self.ai.model if self.ai else None
@@ -103,7 +105,7 @@ class Suggestions:
                     model=model,
                     mode="ai" if model else "saved",
                 )
-            status_ts = self._show(found, build_suggest_pending(model), status_ts)
+            status_ts = self.status.pending(found.thread, model, status_ts)
             if self.ai is None:
                 self._offer_saved(found, user, status_ts)
             else:
@@ -111,20 +113,20 @@ class Suggestions:
         finally:
             with self._lock:
                 self._busy.discard(key)
-        return None
+        return DONE
 
     def _target(self, case_id: int, tweet_id: str | None) -> _Target | str:
         with self.deps.session() as session:
             case = session.get(Case, case_id)
             if case is None or case.id is None:
-                return "That case no longer exists."
+                return messages.CASE_GONE
             if case.source == CaseSource.LISTEN:
-                return "This post was found by keyword listening: X does not accept API replies to it."
+                return messages.LISTEN_NO_SUGGESTIONS
             tweet = session.get(Tweet, tweet_id) if tweet_id else latest_customer_tweet(session, case)
             if tweet is None or tweet.case_id != case_id:
-                return "The post to reply to is not part of this case any more."
+                return messages.TARGET_NOT_IN_CASE
             if not case.channel_id or not case.thread_ts:
-                return "This case is not shown in Slack yet; try again in a moment."
+                return messages.NOT_IN_SLACK_YET
             customer = session.get(Customer, tweet.author_id)
             ctx = SuggestionContext(
                 customer_username=customer.username if customer else "customer",
@@ -135,18 +137,6 @@ class Suggestions:
                 knowledge=self.knowledge.search(tweet.text, k=KNOWLEDGE_PASSAGES),
             )
             return _Target(case.id, tweet.id, case.channel_id, case.thread_ts, ctx)
-
-    def _show(self, target: _Target, message: tuple[str, list[Block]], ts: str | None) -> str | None:
-        """Post the status message in the thread, or update it in place; Slack failures are logged."""
-        text, blocks = message
-        try:
-            if ts:
-                self.deps.slack.update(target.channel, ts, text, blocks)
-                return ts
-            return self.deps.slack.post(target.channel, text, blocks, thread_ts=target.thread_ts)
-        except SlackError:
-            logger.exception("suggest.status_failed case=%s", target.case_id)
-            return ts
 
     def _examples(self, tweet_text: str) -> list[tuple[str, str]]:
         with self.deps.session() as session:
@@ -159,7 +149,7 @@ class Suggestions:
             suggestions = suggest_replies(ai, ctx, allowed_domains=self.deps.settings.allowed_link_domains)
         except AIError as exc:
             logger.warning("suggest.failed case=%s kind=%s", target.case_id, exc.kind)
-            self._show(target, build_suggest_failed(exc.message, target.case_id, target.tweet_id), status_ts)
+            self.status.failed(target.thread, exc.message, target.tweet_id, status_ts)
             return
         created = flagged = 0
         problem = None
@@ -180,10 +170,10 @@ class Suggestions:
             created += 1
             flagged += 0 if suggestion.ok else 1
         if created:
-            self._show(target, build_suggest_done(created, ai.model, flagged), status_ts)
+            self.status.drafted(target.thread, created, ai.model, flagged, status_ts)
         else:
             why = problem or "The model's drafts could not be saved."
-            self._show(target, build_suggest_failed(why, target.case_id, target.tweet_id), status_ts)
+            self.status.failed(target.thread, why, target.tweet_id, status_ts)
 
     def _offer_saved(self, target: _Target, user: str, status_ts: str | None) -> None:
         """AI is off: the canned and earlier approved replies most like the post, as drafts."""
@@ -214,4 +204,4 @@ class Suggestions:
                 enforce_length=False,
             )
             created += 1 if outcome.draft_id is not None else 0
-        self._show(target, build_saved_done(created), status_ts)
+        self.status.saved(target.thread, created, status_ts)

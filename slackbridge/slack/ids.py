@@ -34,6 +34,10 @@ class BlockId(enum.StrEnum):
 
 
 DRAFT_INPUT = "text"  # action_id of the text input inside the draft modals
+# Ids are INTEGER columns (PostgreSQL: 4 bytes): a larger number cannot be ours, so it is refused here
+# rather than by a database error after the acknowledgement.
+MAX_ID = 2**31 - 1
+CASE_BLOCK = "case"  # block_id "case:<id>" of a card's actions block (the category picker reads it)
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def decode_ref(value: str | None) -> Ref:
         item = data.get(key)
         if item is None:
             return None
-        if not isinstance(item, int) or isinstance(item, bool) or item < 0:
+        if not isinstance(item, int) or isinstance(item, bool) or not 0 <= item <= MAX_ID:
             raise ValueError(f"bad {key} in reference")
         return item
 
@@ -76,4 +80,21 @@ def decode_ref(value: str | None) -> Ref:
     ref = Ref(case_id=as_int("c"), draft_id=as_int("d"), version=as_int("v"), extra=extra)
     if ref.case_id is None and ref.draft_id is None and ref.extra is None:
         raise ValueError("reference points at nothing")
+    if ref.draft_id is not None and ref.version is None:
+        # Every draft button and window we write carries the version the person saw; without it an
+        # approval would skip the check that the text did not change meanwhile.
+        raise ValueError("draft reference without a version")
     return ref
+
+
+def case_block_id(case_id: int) -> str:
+    return f"{CASE_BLOCK}:{case_id}"
+
+
+def decode_case_block(block_id: str | None) -> int | None:
+    """The case behind a card's actions block id, or None for anything we did not write."""
+    prefix, _, number = str(block_id or "").partition(":")
+    if prefix != CASE_BLOCK or not number.isascii() or not number.isdigit():
+        return None
+    case_id = int(number)
+    return case_id if case_id <= MAX_ID else None

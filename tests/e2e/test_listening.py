@@ -119,6 +119,30 @@ def test_track_moves_a_listening_hit_to_the_cases_channel_as_a_workable_case(bri
     assert find_button(bridge.current(card), "case_reopen")
 
 
+def test_a_tracked_card_slack_took_without_answering_is_found_when_track_is_pressed_again(
+    bridge: Bridge,
+) -> None:
+    ask(bridge, MANAGER, 'listen add "kettle"')
+    tweet_id = bridge.x.add_tweet("kat", "my kettle from acme leaks")
+    bridge.runtime.listen_round()
+    listen_card = bridge.card_for(tweet_id, channel=LISTEN)
+
+    bridge.slack.fail_next("chat.postMessage", error="internal_error", status=500, after=True)
+    first = bridge.click(AGENT, listen_card, "case_track", channel=LISTEN)
+    [notice] = wait_for(lambda: bridge.slack.responses(first.response_name), what="first notice")
+    assert "press Track again" in notice.body["text"]
+    assert len(bridge.cards(CHANNEL)) == 1  # Slack showed it; we never heard its ts
+
+    again = bridge.click(AGENT, listen_card, "case_track", channel=LISTEN)
+    [notice] = wait_for(lambda: bridge.slack.responses(again.response_name), what="second notice")
+    assert f"in <#{CHANNEL}>" in notice.body["text"]
+    [card] = bridge.cards(CHANNEL)  # found again, not posted twice
+    with Session(bridge.services.deps.engine) as session:
+        case = session.exec(select(Case)).one()
+        assert case.channel_id == CHANNEL and case.thread_ts == card["ts"]
+    wait_for(lambda: "moved to" in message_text(bridge.current(listen_card, LISTEN)), what="pointer")
+
+
 def test_listening_poller_runs_only_with_a_listening_channel(bridge: Bridge) -> None:
     bridge.runtime.add_default_pollers()
     assert [p.name for p in bridge.runtime.pollers] == ["mentions", "listen", "compliance"]

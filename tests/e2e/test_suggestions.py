@@ -343,3 +343,19 @@ def test_without_an_api_key_replies_approved_before_are_offered_too(
     [saved] = wait_for(lambda: bridge.drafts_in(card), what="saved draft")
     assert "Update the app to 5.2" in message_text(saved)
     assert "approved before for" in message_text(saved)
+
+
+def test_stored_suggestions_show_on_the_approvers_home_at_once(
+    bridge: Bridge, openai_fake: FakeOpenAI
+) -> None:
+    card = _card(bridge)
+    bridge.driver.app_home_opened(MANAGER)
+    wait_for(
+        lambda: "Waiting for your approval (0)" in message_text(bridge.slack.home_view(MANAGER) or {}),
+        what="the manager's Home",
+    )
+    _suggest(bridge, card, count=3)
+    wait_for(
+        lambda: "Waiting for your approval (3)" in message_text(bridge.slack.home_view(MANAGER) or {}),
+        what="both suggestions on the manager's Home, without reopening it",
+    )

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 
+from slackbridge import messages
 from slackbridge.models import CaseStatus
 from slackbridge.slack.blocks.modals import build_edit_draft_modal, build_new_draft_modal
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.ids import ActionId
-from slackbridge.slack.listeners.common import STALE_BUTTON, action_ref, tell, user_id
+from slackbridge.slack.listeners.common import STALE_BUTTON, action_ref, from_home, show, tell, user_id
 
 if TYPE_CHECKING:
     from slackbridge.app import Services
@@ -28,7 +29,7 @@ def register(app: App, services: Services) -> None:
             return tell(respond, STALE_BUTTON)
         target = services.drafts.reply_target(ref.case_id, ref.extra)
         if target is None:
-            return tell(respond, "That case no longer exists.")
+            return tell(respond, messages.CASE_GONE)
         modal = build_new_draft_modal(ref.case_id, target.tweet_id, target.text, target.username)
         try:
             services.deps.slack.open_view(body["trigger_id"], modal)
@@ -47,7 +48,7 @@ def register(app: App, services: Services) -> None:
             return tell(respond, STALE_BUTTON)
         current = services.drafts.view(ref.draft_id)
         if current is None:
-            return tell(respond, "That draft no longer exists.")
+            return tell(respond, messages.DRAFT_GONE)
         modal = build_edit_draft_modal(ref.draft_id, current.version, current.text)
         try:
             services.deps.slack.open_view(body["trigger_id"], modal)
@@ -60,23 +61,19 @@ def register(app: App, services: Services) -> None:
         ref = action_ref(body)
         if ref is None or ref.draft_id is None:
             return tell(respond, STALE_BUTTON)
-        problem = services.drafts.discard(ref.draft_id, user=user_id(body))
-        if problem:
-            tell(respond, problem)
+        show(respond, services.drafts.discard(ref.draft_id, user=user_id(body)))
 
     def approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         ref = action_ref(body)
-        if ref is None or ref.draft_id is None:
+        if ref is None or ref.draft_id is None or ref.version is None:
             return tell(respond, STALE_BUTTON)
         user = user_id(body)
         outcome = services.approval.approve(ref.draft_id, user=user, expected_version=ref.version)
-        services.home.refresh_approvers()  # the draft may have left everyone's approval list
-        from_home = (body.get("container") or {}).get("type") == "view"
-        if outcome.message and from_home:
-            services.home.publish(user, notice=outcome.message)  # Home-tab clicks have no response_url
-        elif outcome.message:
-            tell(respond, outcome.message)
+        if outcome.notice and from_home(body):
+            services.home.publish(user, notice=outcome.notice)  # Home-tab clicks have no response_url
+        else:
+            show(respond, outcome)
 
     app.action(ActionId.APPROVE.value)(approve)
     app.action(ActionId.RETRY.value)(approve)
@@ -87,7 +84,7 @@ def register(app: App, services: Services) -> None:
         ref = action_ref(body)
         if ref is None or ref.case_id is None:
             return tell(respond, STALE_BUTTON)
-        services.cases.set_status(ref.case_id, CaseStatus.RESOLVED, actor=user_id(body))
+        show(respond, services.cases.set_status(ref.case_id, CaseStatus.RESOLVED, actor=user_id(body)))
 
     @app.action(ActionId.REOPEN.value)
     def handle_reopen(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -95,7 +92,7 @@ def register(app: App, services: Services) -> None:
         ref = action_ref(body)
         if ref is None or ref.case_id is None:
             return tell(respond, STALE_BUTTON)
-        services.cases.set_status(ref.case_id, CaseStatus.OPEN, actor=user_id(body))
+        show(respond, services.cases.set_status(ref.case_id, CaseStatus.OPEN, actor=user_id(body)))
 
     @app.action(ActionId.OPEN_ON_X.value)
     def handle_open_on_x(ack: Ack) -> None:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 
-from slackbridge.slack.ids import ActionId
-from slackbridge.slack.listeners.common import STALE_BUTTON, action_ref, selected_value, tell, user_id
+from slackbridge.slack.ids import ActionId, decode_case_block
+from slackbridge.slack.listeners.common import STALE_BUTTON, action_ref, selected_value, show, tell, user_id
 
 if TYPE_CHECKING:
     from slackbridge.app import Services
@@ -19,10 +19,9 @@ logger = logging.getLogger(__name__)
 def card_case_id(body: dict[str, Any]) -> int | None:
     """The case behind an element of a card's actions block (block_id "case:<id>")."""
     try:
-        prefix, _, number = str(body["actions"][0]["block_id"]).partition(":")
+        return decode_case_block(body["actions"][0]["block_id"])
     except (KeyError, IndexError, TypeError):
         return None
-    return int(number) if prefix == "case" and number.isdigit() else None
 
 
 def register(app: App, services: Services) -> None:
@@ -32,9 +31,7 @@ def register(app: App, services: Services) -> None:
         ref = action_ref(body)
         if ref is None or ref.case_id is None:
             return tell(respond, STALE_BUTTON)
-        problem = services.suggestions.suggest(ref.case_id, user=user_id(body), tweet_id=ref.extra)
-        if problem:
-            tell(respond, problem)
+        show(respond, services.suggestions.suggest(ref.case_id, user=user_id(body), tweet_id=ref.extra))
 
     @app.action(ActionId.SUGGEST_RETRY.value)
     def handle_suggest_retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -43,11 +40,10 @@ def register(app: App, services: Services) -> None:
         if ref is None or ref.case_id is None:
             return tell(respond, STALE_BUTTON)
         status_ts = (body.get("container") or {}).get("message_ts")  # the failed status message, reused
-        problem = services.suggestions.suggest(
+        outcome = services.suggestions.suggest(
             ref.case_id, user=user_id(body), tweet_id=ref.extra, status_ts=status_ts
         )
-        if problem:
-            tell(respond, problem)
+        show(respond, outcome)
 
     @app.action(ActionId.CATEGORY.value)
     def handle_category(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -55,6 +51,4 @@ def register(app: App, services: Services) -> None:
         case_id, category = card_case_id(body), selected_value(body)
         if case_id is None or category is None:
             return tell(respond, STALE_BUTTON)
-        problem = services.routing.recategorise(case_id, category, actor=user_id(body))
-        if problem:
-            tell(respond, problem)
+        show(respond, services.routing.recategorise(case_id, category, actor=user_id(body)))

@@ -38,11 +38,9 @@ def register(app: App, services: Services) -> None:
         ref = action_ref(body)
         if ref is None or ref.case_id is None:
             return tell(body, respond, STALE_BUTTON)
-        me = user_id(body)
-        outcome = services.casework.assign(ref.case_id, user=me)
-        if not outcome.won:
-            tell(body, respond, outcome.message)
-        services.home.refresh_for([me])
+        outcome = services.casework.assign(ref.case_id, user=user_id(body))
+        if outcome.notice:
+            tell(body, respond, outcome.notice)
 
     @app.action(ActionId.TRACK.value)
     def handle_track(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -56,7 +54,8 @@ def register(app: App, services: Services) -> None:
         else:
             assert ref.extra is not None
             outcome = services.casework.track(ref.extra, user=me)
-        tell(body, respond, outcome.message)
+        if outcome.notice:
+            tell(body, respond, outcome.notice)
 
     @app.action(ActionId.HOME_REFRESH.value)
     def handle_home_refresh(ack: Ack, body: dict[str, Any]) -> None:

@@ -99,7 +99,7 @@ def handle_track(services: Services, asked: Asked) -> Answer:
         return say(
             usage_text("Give a post's link or id, e.g. `/tweetcare track https://x.com/jane/status/123`.")
         )
-    return say(services.casework.track(tweet_id, user=asked.user).message)
+    return say(services.casework.track(tweet_id, user=asked.user).notice or "")
 
 
 def handle_search(services: Services, asked: Asked) -> Answer:

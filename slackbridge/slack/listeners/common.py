@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import Respond
 
+from slackbridge.messages import STALE_BUTTON
 from slackbridge.slack.ids import Ref, decode_ref
 
 logger = logging.getLogger(__name__)
 
-STALE_BUTTON = (
-    "That button could not be read (it may come from an older version of slackbridge). Nothing changed."
-)
+__all__ = ["STALE_BUTTON", "action_ref", "show", "tell", "user_id"]
+
+
+class Shown(Protocol):
+    """What a service returns for a person's action (services.outcome.Outcome and its kin)."""
+
+    @property
+    def notice(self) -> str | None: ...
 
 
 def action_ref(body: dict[str, Any]) -> Ref | None:
@@ -55,3 +61,14 @@ def tell(respond: Respond, text: str) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
     except Exception:
         logger.exception("slack.respond_failed")
+
+
+def show(respond: Respond, outcome: Shown) -> None:
+    """Show the outcome of a click to the person who clicked: its notice, refusals included."""
+    if outcome.notice:
+        tell(respond, outcome.notice)
+
+
+def from_home(body: dict[str, Any]) -> bool:
+    """A click on the Home tab: it has no response_url, so notices are shown on the tab itself."""
+    return (body.get("container") or {}).get("type") == "view"

@@ -41,8 +41,6 @@ def register(app: App, services: Services) -> None:
             user=user,
             text=str(event.get("text") or ""),
         )
-        if outcome is not None and outcome.draft_id and not outcome.problem:
-            services.home.refresh_approvers()  # a new draft waits for them on the Home tab
         if outcome is None or not outcome.problem:
             return
         try:

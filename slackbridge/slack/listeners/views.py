@@ -61,8 +61,6 @@ def register(app: App, services: Services) -> None:
         )
         if outcome.problem:
             notify(user, ref.case_id, f":warning: Draft not saved. {outcome.problem}")
-        else:
-            services.home.refresh_approvers()  # a new draft waits for them on the Home tab
 
     @app.view(CallbackId.EDIT_DRAFT.value)
     def handle_edit_draft(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
