@@ -72,6 +72,7 @@ class StormResult:
     cards: dict[str, list[float]]
     kills: list[tuple[float, str]]
     reads: int
+    read_times: list[float]  # when X served each mentions read that began a poll (not a next page)
     replies: dict[str, Reply]
     drafts: dict[str, int]
     approvals_acked: set[str]
@@ -143,6 +144,17 @@ class StormResult:
         return math.ceil(rounds * 1.1) + 2 + len(self.kills)
 
     @property
+    def close_reads(self) -> int:
+        """Mentions reads closer together than one poller makes them (its interval apart, after a round)."""
+        close = 0.5 * self.config.poll_seconds
+        return sum(1 for a, b in itertools.pairwise(self.read_times) if b - a < close)
+
+    @property
+    def allowed_close_reads(self) -> int:
+        """A new leader may read right after its predecessor died, or when it takes over."""
+        return 2 * len(self.kills) + 2
+
+    @property
     def cards_per_second(self) -> float:
         firsts = sorted(self.first_cards.values())
         if len(firsts) < 2:
@@ -163,6 +175,7 @@ class StormResult:
             "latency_p95_s": round(self.percentile(0.95), 2),
             "mention_reads": self.reads,
             "allowed_reads": self.allowed_reads,
+            "close_reads": self.close_reads,
             "reads_per_100_mentions": round(100 * self.reads / max(1, len(self.mentioned)), 1),
             "replies_sent": len(self.replies),
             "replies_acked": sum(r.acked for r in self.replies.values()),
@@ -217,6 +230,12 @@ class StormResult:
             out.append(
                 f"X mentions were read {self.reads} times in {self.elapsed:.0f}s; one poller every "
                 f"{self.config.poll_seconds:g}s makes at most {self.allowed_reads}"
+            )
+        if self.close_reads > self.allowed_close_reads:
+            out.append(
+                f"{self.close_reads} polls of X's mentions began less than "
+                f"{0.5 * self.config.poll_seconds:g}s after the previous one (one poller: at most "
+                f"{self.allowed_close_reads}, at hand-overs): several processes poll X"
             )
         slow = [
             f"{name} at +{k - min(self.mentioned.values()):.0f}s: "
@@ -329,7 +348,8 @@ class _Storm:
         self.calm.set()
         self._settle()
         elapsed = time.time() - started
-        reads = sum(1 for r in self.x.requests if r.method == "GET" and r.path.endswith("/mentions"))
+        reads = [r for r in self.x.requests if r.method == "GET" and r.path.endswith("/mentions")]
+        first_pages = sorted(r.at for r in reads if "pagination_token" not in r.query)
         self.done.set()
         chaos.join(timeout=60)
         for member in self.fleet.members:
@@ -344,7 +364,8 @@ class _Storm:
             mentioned=dict(self.mentioned),
             cards=self._cards(),
             kills=list(self.kills),
-            reads=reads,
+            reads=len(reads),
+            read_times=first_pages,
             replies=dict(self.replies),
             drafts=self._drafts(),
             approvals_acked=set(self.approvals_acked),
@@ -409,19 +430,22 @@ class _Storm:
         slot = span / max(1, config.kills)
         moments = [3.0 + (k + self.rng.uniform(0.1, 0.9)) * slot for k in range(config.kills)]
         for moment in moments:
-            while not self.done.is_set():
+            while not (self.done.is_set() or self.calm.is_set()):
                 self._supervise()
-                alive = [m for m in self.fleet.members if m.alive and m.name not in self.restarting]
+                ready = [m for m in self.fleet.members if m.alive and m.name not in self.restarting]
                 # Never the whole service, nor every web process: Slack's real retries (after 1 and 5
                 # minutes) would outlast any restart, the compressed ones here would not.
-                web_alive = [m for m in alive if m.role == "web"]
-                alive = [m for m in alive if m.role != "web" or len(web_alive) > 1]
-                if time.time() >= self.t0 + moment and len(alive) > 1:
+                web_ready = [m for m in ready if m.role == "web"]
+                candidates = [m for m in ready if m.role != "web" or len(web_ready) > 1]
+                alone = len(self.fleet.members) == 1  # then its restart is what the run measures
+                if alone:
+                    candidates = ready
+                if time.time() >= self.t0 + moment and candidates and (alone or len(ready) > 1):
                     break
                 time.sleep(0.1)
-            if self.done.is_set():
-                return
-            victim = self.rng.choice(alive)
+            if self.done.is_set() or self.calm.is_set():
+                break  # the settling phase is quiet: what is still broken then stays broken
+            victim = self.rng.choice(candidates)
             victim.kill()
             with self.lock:
                 self.kills.append((time.time(), victim.name))
