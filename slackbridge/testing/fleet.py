@@ -67,6 +67,7 @@ class Member:
     starts: int = 0
     kills: int = 0
     exits: list[int] = field(default_factory=list)  # exit codes of deaths we did not cause
+    ready_at: float = 0.0  # when /healthz last answered after a start (monotonic clock)
 
     @property
     def url(self) -> str:
@@ -102,6 +103,7 @@ class Member:
                 raise FleetError(f"{self.name} exited with {code} while starting (see {self.log_path})")
             with contextlib.suppress(requests.RequestException):
                 if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    self.ready_at = time.monotonic()
                     return
             time.sleep(0.1)
         raise FleetError(f"{self.name} was not ready on port {self.port} after {timeout:.0f}s")

@@ -14,7 +14,7 @@ import pytest
 from slackbridge.testing.storm import StormConfig, StormResult, run_storm
 
 # Bounded so that one variant takes about a minute and a half on two busy cores.
-MENTIONS, FEED_SECONDS, KILLS, REPLIES, SETTLE_SECONDS = 200, 40.0, 6, 30, 25.0
+MENTIONS, FEED_SECONDS, KILLS, REPLIES, SETTLE_SECONDS = 200, 40.0, 6, 30, 20.0
 
 
 def _storm(database_url: str, workdir: Path, seed: int) -> StormResult:
