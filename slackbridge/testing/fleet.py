@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -68,6 +69,8 @@ class Member:
     kills: int = 0
     exits: list[int] = field(default_factory=list)  # exit codes of deaths we did not cause
     ready_at: float = 0.0  # when /healthz last answered after a start (monotonic clock)
+    closed: bool = False  # the fleet is stopping: nothing may start again
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # start vs kill vs close
 
     @property
     def url(self) -> str:
@@ -78,6 +81,12 @@ class Member:
         return self.popen is not None and self.popen.poll() is None
 
     def start(self) -> None:
+        with self._lock:
+            if self.closed:
+                raise FleetError(f"{self.name} was not started: the fleet is stopping")
+            self._start()
+
+    def _start(self) -> None:
         self.starts += 1
         with self.log_path.open("ab") as log:
             log.write(
@@ -110,6 +119,16 @@ class Member:
 
     def kill(self) -> None:
         """kill -9 the process and everything in its session, and reap it."""
+        with self._lock:
+            self._kill()
+
+    def close(self) -> None:
+        """Kill it for good: a restart in flight elsewhere cannot bring it back."""
+        with self._lock:
+            self.closed = True
+            self._kill()
+
+    def _kill(self) -> None:
         if self.popen is None:
             return
         if self.popen.poll() is None:
@@ -130,7 +149,7 @@ class Member:
                 return
             except FleetError:
                 self.kill()
-                if attempt == 2:
+                if attempt == 2 or self.closed:
                     raise
                 self.port = free_port()
 
@@ -180,7 +199,7 @@ class Fleet:
         for member in self.members:
             if member.popen is not None and member.popen.poll() is not None:
                 member.note_unexpected_exit()
-            member.kill()
+            member.close()
 
     def __enter__(self) -> Fleet:
         return self

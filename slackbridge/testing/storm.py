@@ -25,7 +25,7 @@ import slackbridge
 from slackbridge.slack.ids import ActionId
 from slackbridge.testing.fake_slack import FakeSlack, Json, message_text
 from slackbridge.testing.fake_x import FakeX
-from slackbridge.testing.fleet import Fleet, FleetError, Member, run_command
+from slackbridge.testing.fleet import READY_TIMEOUT, Fleet, FleetError, Member, run_command
 from slackbridge.testing.slack_driver import SlackDriver, new_event_id
 from slackbridge.testing.storm_result import Reply, StormConfig, StormResult
 
@@ -110,10 +110,20 @@ class _Storm:
         self.done = threading.Event()
         self.restarting: set[str] = set()
         self.misses: Counter[str] = Counter()
+        self.restarts: list[threading.Thread] = []
 
     # -- orchestration -------------------------------------------------------------------------------------
 
     def run(self) -> StormResult:
+        try:
+            return self._run()
+        finally:
+            self.done.set()  # whatever happened: no more kills, and nothing started again after this
+            self.fleet.stop()
+            for thread in self.restarts:
+                thread.join(timeout=READY_TIMEOUT + 5)
+
+    def _run(self) -> StormResult:
         started = time.time()
         self.fleet.start()
         self.t0 = time.time()
@@ -238,7 +248,7 @@ class _Storm:
                 self.kills.append((time.time(), victim.name))
                 self.restarting.add(victim.name)
             delay = self.rng.uniform(0.3, 2.0)
-            threading.Thread(target=self._restart, args=(victim, delay), daemon=True).start()
+            self._spawn_restart(victim, delay)
         while not self.done.is_set():
             self._supervise()
             time.sleep(0.2)
@@ -250,7 +260,12 @@ class _Storm:
                     continue
                 self.restarting.add(member.name)
             member.note_unexpected_exit()
-            threading.Thread(target=self._restart, args=(member, 0.0), daemon=True).start()
+            self._spawn_restart(member, 0.0)
+
+    def _spawn_restart(self, member: Member, delay: float) -> None:
+        thread = threading.Thread(target=self._restart, args=(member, delay), daemon=True)
+        self.restarts.append(thread)
+        thread.start()
 
     def _restart(self, member: Member, delay: float) -> None:
         time.sleep(delay)
