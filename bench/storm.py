@@ -49,6 +49,7 @@ COLUMNS = [
 def fresh_database(args: argparse.Namespace, workdir: Path) -> Iterator[str]:
     """An empty store for one run: a new SQLite file, or a new PostgreSQL database dropped afterwards."""
     if args.sqlite:
+        workdir.mkdir(parents=True, exist_ok=True)
         yield f"sqlite:///{workdir / 'slackbridge.db'}"
         return
     name = f"slackbridge_storm_{uuid.uuid4().hex[:10]}"
@@ -66,7 +67,7 @@ def fresh_database(args: argparse.Namespace, workdir: Path) -> Iterator[str]:
 def one_run(args: argparse.Namespace, processes: int, root: Path) -> StormResult:
     workdir = root / f"{processes}-processes"
     web = max(1, processes // 2)
-    with fresh_database(args, workdir.parent) as url:
+    with fresh_database(args, workdir) as url:
         config = StormConfig(
             database_url=url,
             workdir=workdir,
