@@ -28,6 +28,11 @@ Json = dict[str, Any]
 VERIFICATION_TOKEN = "fake-verification-token"  # deprecated by Slack but still sent in payloads
 
 
+def new_event_id() -> str:
+    """An Events API ``event_id`` as Slack makes them (``Ev`` and upper-case alphanumerics)."""
+    return f"Ev{secrets.token_hex(5).upper()}"
+
+
 @dataclass(frozen=True)
 class DriverResult:
     """What the app answered to one request."""
@@ -177,9 +182,16 @@ class SlackDriver:
     # ------------------------------------------------------------ Events API
 
     def event(
-        self, event: Json, *, retry_num: int | None = None, retry_reason: str | None = None
+        self,
+        event: Json,
+        *,
+        retry_num: int | None = None,
+        retry_reason: str | None = None,
+        event_id: str | None = None,
     ) -> DriverResult:
-        """Deliver ``event`` in an ``event_callback`` envelope, optionally as one of Slack's retries."""
+        """Deliver ``event`` in an ``event_callback`` envelope, optionally as one of Slack's retries.
+
+        Slack sends a retry with the first delivery's ``event_id``: pass it to retry that delivery."""
         envelope = {
             "token": VERIFICATION_TOKEN,
             "team_id": self.team_id,
@@ -188,7 +200,7 @@ class SlackDriver:
             "api_app_id": self.api_app_id,
             "event": event,
             "type": "event_callback",
-            "event_id": f"Ev{secrets.token_hex(5).upper()}",
+            "event_id": event_id or new_event_id(),
             "event_time": int(time.time()),
             "authorizations": [
                 {
@@ -221,6 +233,24 @@ class SlackDriver:
         subtype: str | None = None,
     ) -> str:
         """Someone replies in a thread: a ``message`` event (message.channels). Returns the ts used."""
+        event = self.thread_message_event(
+            channel, thread_ts, user, text, ts=ts, bot_id=bot_id, subtype=subtype
+        )
+        self.last_result = self.event(event)
+        return str(event["ts"])
+
+    def thread_message_event(
+        self,
+        channel: str,
+        thread_ts: str,
+        user: str,
+        text: str,
+        *,
+        ts: str | None = None,
+        bot_id: str | None = None,
+        subtype: str | None = None,
+    ) -> Json:
+        """The ``message`` event of a thread reply, already shown in the fake; deliver it with ``event``."""
         ts = ts or self._ts()
         event: Json = {
             "type": "message",
@@ -252,8 +282,7 @@ class SlackDriver:
             self.fake.add_message(
                 channel, user, text, thread_ts=thread_ts, ts=ts, bot_id=bot_id, subtype=subtype
             )
-        self.last_result = self.event(event)
-        return ts
+        return event
 
     def app_home_opened(self, user: str) -> DriverResult:
         event: Json = {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 Response = tuple[int, dict[str, Any] | None, dict[str, str]]
@@ -27,6 +28,7 @@ class RecordedRequest:
     auth: str | None  # "oauth1", "bearer" or None
     host: str
     body: Any = None
+    at: float = field(default_factory=time.time, compare=False)  # when it arrived (Unix time)
 
 
 @dataclass
