@@ -37,6 +37,8 @@ def findings(settings: Settings, *, url: str | None = None) -> Iterator[Finding]
     yield token
     if auth is not None:
         yield slack.scopes(auth)
+        if settings.socket_mode:
+            yield slack.app_token()
         for setting, channel in slack.configured_channels():
             yield slack.channel(setting, channel)
         for entry in settings.approvers:

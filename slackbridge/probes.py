@@ -185,6 +185,18 @@ class SlackProbe:
             return failed("slack.scopes", label, fix)
         return passed("slack.scopes", label, ", ".join(manifest_bot_scopes()))
 
+    def app_token(self) -> Finding:
+        """Socket Mode: the app-level token may open a connection (the URL it returns is left unused)."""
+        label = "Slack app-level token"
+        _, error = self._call(self.client.apps_connections_open, app_token=self.settings.slack_app_token)
+        if error is None:
+            return passed("slack.app_token", label, "Socket Mode connections open")
+        fix = (
+            f"Slack refused SLACK_APP_TOKEN ({error}): create an app-level token with the connections:write "
+            "scope (Basic Information > App-Level Tokens) and enable Socket Mode."
+        )
+        return failed("slack.app_token", label, fix)
+
     def configured_channels(self) -> Iterator[tuple[str, str]]:
         s = self.settings
         seen: set[str] = set()

@@ -136,11 +136,16 @@ def _slack_token(slack: FakeSlack, x: FakeX, m: FakeOpenAI, env: Callable[..., N
     slack.fail_next("auth.test", error="token_revoked")
 
 
+def _app_token(slack: FakeSlack, x: FakeX, m: FakeOpenAI, env: Callable[..., None], tmp: Path) -> None:
+    env(SLACK_APP_TOKEN="xapp-revoked-token")
+
+
 @pytest.mark.parametrize(
     ("breaker", "expected"),
     [
         (_schema_missing, ["✗ Database schema:", "slackbridge db upgrade"]),
         (_slack_token, ["✗ Slack bot token:", "SLACK_BOT_TOKEN (token_revoked)", "reinstall"]),
+        (_app_token, ["✗ Slack app-level token:", "SLACK_APP_TOKEN (invalid_auth)", "connections:write"]),
         (_scopes, ["✗ Slack app scopes:", "usergroups:read, files:write", "reinstall the app"]),
         (_not_invited, [f"✗ Channel {CHANNEL}:", "/invite @slackbridge", "SLACKBRIDGE_CHANNEL"]),
         (_private, ["✗ Channel G0SECRET:", "private", "SLACKBRIDGE_CATEGORY_CHANNELS (complaint)"]),
@@ -229,3 +234,12 @@ def test_postgresql_is_checked_by_host_and_schema(
     upgrade(make_engine(postgres_url))
     code, lines = _check(capsys)
     assert code == 0, "\n".join(lines)
+
+
+def test_socket_mode_app_token_is_checked(
+    check_env: Callable[..., None], fakes: tuple[FakeSlack, FakeX], capsys: pytest.CaptureFixture[str]
+) -> None:
+    check_env(SLACK_APP_TOKEN=fakes[0].app_token)
+    code, lines = _check(capsys)
+    assert code == 0, "\n".join(lines)
+    assert "✓ Slack app-level token: Socket Mode connections open" in lines
