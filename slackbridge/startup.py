@@ -55,8 +55,8 @@ def _run_findings(settings: Settings, *, http: bool, host: str, port: int) -> It
     yield token
     if auth is not None:
         yield slack.scopes(auth)
-        if settings.socket_mode:
-            yield slack.app_token()
+        # SLACK_APP_TOKEN is proven by the Socket Mode connection itself (a refusal is one line in cmd_run):
+        # asking for a second connection URL here would only leave one unused.
         for setting, channel in slack.configured_channels():
             yield slack.channel(setting, channel)
     x = build_x_client(settings)
