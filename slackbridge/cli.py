@@ -6,7 +6,9 @@ import argparse
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
+from importlib import metadata
 
 from dotenv import load_dotenv
 from slack_sdk.errors import SlackApiError
@@ -24,8 +26,12 @@ from slackbridge.x.types import XError
 logger = logging.getLogger("slackbridge")
 
 
-def _settings() -> Settings:
+def _load_env_file() -> None:
     load_dotenv(env_file(os.environ), override=False)
+
+
+def _settings() -> Settings:
+    _load_env_file()
     return load_settings(os.environ)
 
 
@@ -48,9 +54,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from slackbridge.db import check_schema
     from slackbridge.logs import configure
     from slackbridge.server import Runtime, serve_http, serve_pollers_only, serve_socket_mode
+    from slackbridge.startup import verify
 
     settings = _settings()
     configure(args.log_level, _secrets(settings))
+    verify(settings, args)  # the database, Slack, X and the port, each failure in one line
     services = build_services(settings)
     problem = check_schema(services.deps.engine)
     if problem:
@@ -87,14 +95,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from slackbridge.db import check_schema, current_revision, make_engine, upgrade
+    import sqlalchemy as sa
 
-    load_dotenv(env_file(os.environ), override=False)
+    from slackbridge.db import check_schema, current_revision, make_engine, upgrade
+    from slackbridge.probes import where_database
+    from slackbridge.startup import open_database
+
+    _load_env_file()
     url = load_database_url(os.environ)
+    open_database(url)
     engine = make_engine(url)
     if args.db_command == "upgrade":
+        before = current_revision(engine)
+        tables_before = set(sa.inspect(engine).get_table_names())
         upgrade(engine)
-        print(f"database schema is up to date (revision {current_revision(engine)})")
+        after = current_revision(engine)
+        created = sorted(set(sa.inspect(engine).get_table_names()) - tables_before - {"alembic_version"})
+        if before is None:
+            tables = [t for t in created if "_fts" not in t]  # SQLite's full-text index tables are detail
+            search = " and full-text search indexes" if len(tables) < len(created) else ""
+            print(f"created the slackbridge schema in {where_database(url)}: {len(tables)} tables{search}")
+            print(f"  {', '.join(tables)}")
+        elif before != after:
+            print(f"upgraded the schema in {where_database(url)} from revision {before} to {after}")
+        print(f"database schema is up to date (revision {after})")
         return 0
     problem = check_schema(engine)
     print(problem or f"database schema is up to date (revision {current_revision(engine)})")
@@ -105,9 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="slackbridge", description="Handle your brand's X customer care from Slack."
     )
+    parser.add_argument("--version", action="version", version=f"slackbridge {_version()}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback when something fails")
+    # Also accepted after the command (`slackbridge run --debug`); SUPPRESS keeps the top-level value.
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="serve Slack and poll X in one process")
+    run = sub.add_parser("run", help="serve Slack and poll X in one process", parents=[debug])
     run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on (default 0.0.0.0)")  # noqa: S104
     run.add_argument(
         "--port", type=int, default=None, help="HTTP mode: port (default $PORT or 3000; 0 picks a free one)"
@@ -121,14 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(func=cmd_run)
 
-    db = sub.add_parser("db", help="database schema")
+    db = sub.add_parser("db", help="database schema", parents=[debug])
     db.add_argument(
         "db_command", choices=["upgrade", "check"], help="upgrade: create or migrate; check: report"
     )
     db.set_defaults(func=cmd_db)
 
+    check = sub.add_parser(
+        "check", help="verify the settings against Slack, X, the database and the model", parents=[debug]
+    )
+    check.add_argument("--url", help="the public URL Slack sends to: checks it answers Slack's challenge")
+    check.add_argument("--json", action="store_true", help="print the results as JSON, for scripts")
+    check.set_defaults(func=cmd_check)
+
     fakes = sub.add_parser(
-        "fakes", help="run local fake Slack, X and OpenAI servers to try slackbridge offline"
+        "fakes", help="run local fake Slack, X and OpenAI servers to try slackbridge offline", parents=[debug]
     )
     fakes.add_argument(
         "--env-file", default=".env.fakes", help="where to write the settings that point at them"
@@ -136,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     fakes.set_defaults(func=_cmd_fakes)
 
     triage = sub.add_parser(
-        "triage", help="classify a post as new mentions are (rules, model, built-in) and print JSON"
+        "triage",
+        help="classify a post as new mentions are (rules, model, built-in) and print JSON",
+        parents=[debug],
     )
     triage.add_argument("text", help="the post's text")
     triage.set_defaults(func=cmd_triage)
@@ -150,12 +188,27 @@ def cmd_triage(args: argparse.Namespace) -> int:
     from slackbridge.app import build_ai_client
     from slackbridge.services.triage import build_triage
 
-    load_dotenv(env_file(os.environ), override=False)
+    _load_env_file()
     settings = load_triage_settings(os.environ)
     result = build_triage(settings.triage_rules_path, build_ai_client(settings)).classify(args.text)
     fields = ("category", "sentiment", "urgency", "reason", "stage", "channel")
     print(json.dumps({name: getattr(result, name) for name in fields}, ensure_ascii=False, indent=2))
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from slackbridge.check import run_check
+
+    settings = _settings()
+    logging.basicConfig(level=logging.CRITICAL)  # the checklist is the output; library chatter is not
+    return run_check(settings, url=args.url, as_json=args.json)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("slackbridge")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _cmd_fakes(args: argparse.Namespace) -> int:
@@ -165,14 +218,34 @@ def _cmd_fakes(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every failure a person can meet ends here in one line on stderr; --debug adds the traceback."""
+    from slackbridge.startup import StartupError
+
     args = build_parser().parse_args(argv)
+    if args.command == "run" and args.no_poller and args.poller_only:
+        print("slackbridge run: --no-poller and --poller-only exclude each other: pick one.", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
-    except ConfigError as exc:
+    except (ConfigError, StartupError) as exc:
+        _debug(args)
         print(str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        _debug(args)
+        print(
+            f"slackbridge {args.command} failed: unexpected {type(exc).__name__}. "
+            "Run it again with --debug to see where.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _debug(args: argparse.Namespace) -> None:
+    if getattr(args, "debug", False):
+        traceback.print_exc(file=sys.stderr)
 
 
 if __name__ == "__main__":

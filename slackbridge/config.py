@@ -13,6 +13,9 @@ class ConfigError(Exception):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
+        if len(problems) == 1:
+            super().__init__(f"slackbridge cannot start: {problems[0]}")
+            return
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"slackbridge cannot start: {len(problems)} setting(s) need attention:\n{lines}")
 
@@ -21,6 +24,12 @@ _SLACK_APP = "your Slack app's settings page (api.slack.com/apps)"
 _X_KEYS = "the X developer portal, your app's 'Keys and tokens' page"
 
 DEFAULT_DATABASE_URL = "sqlite:///slackbridge.db"
+
+# Values in .env.example that look valid but point nowhere: copied as they are, they must stop start-up.
+_EXAMPLE_IDS = frozenset({"C0123ABCD", "C0456EFGH", "C0789IJKL", "U0123ABCD", "S0123ABCD"})
+_EXAMPLE_DATABASE_URL = "postgresql://user:password@host:5432/slackbridge"
+_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
+_DATABASE_FORMS = "sqlite:///path/to/slackbridge.db or postgresql://user:password@host:5432/dbname"
 
 _USER_OR_GROUP = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -90,6 +99,11 @@ class _Reader:
         if value is None:
             self.problems.append(f"{name} is missing: get it from {where}.")
             return ""
+        if _placeholder(value):
+            self.problems.append(
+                f"{name} still holds the example value from .env.example: get it from {where}."
+            )
+            return value
         if prefix and not value.startswith(prefix):
             self.problems.append(f"{name} does not look right: it should start with '{prefix}' ({where}).")
         return value
@@ -127,13 +141,63 @@ class _Reader:
 
     def csv(self, name: str) -> tuple[str, ...]:
         raw = self.get(name) or ""
-        return tuple(item.strip() for item in raw.split(",") if item.strip())
+        items = tuple(item.strip() for item in raw.split(",") if item.strip())
+        examples = [
+            item.partition("=")[2] or item for item in items if _placeholder(item.partition("=")[2] or item)
+        ]
+        if examples:
+            self.problems.append(
+                f"{name} still holds the example value(s) {', '.join(examples)} from .env.example: "
+                "put your workspace's own IDs there."
+            )
+        return items
+
+    def example_id(self, name: str, value: str | None) -> None:
+        if value and _placeholder(value):
+            self.problems.append(
+                f"{name} still holds the example value {value} from .env.example: "
+                "put your workspace's own ID there."
+            )
+
+    def database_url(self, value: str | None) -> str:
+        url = value or DEFAULT_DATABASE_URL
+        problem = database_url_problem(url)
+        if problem:
+            self.problems.append(problem)
+        return url
 
     def flag(self, name: str) -> bool:
         raw = (self.get(name) or "false").lower()
         if raw not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
             self.problems.append(f"{name} must be true or false, got {raw!r}.")
         return raw in {"1", "true", "yes", "on"}
+
+
+def _placeholder(value: str) -> bool:
+    """A value copied unchanged from .env.example (`xoxb-...`, `C0123ABCD`, the sample database URL)."""
+    return value.endswith("...") or value in _EXAMPLE_IDS or value == _EXAMPLE_DATABASE_URL
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why DATABASE_URL cannot work, in one line that never repeats the URL (it may hold a password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if _placeholder(url):
+        return f"DATABASE_URL still holds the example value from .env.example: use {_DATABASE_FORMS}."
+    if url.startswith("postgres://"):  # Heroku-style, accepted by make_engine
+        url = "postgresql://" + url[len("postgres://") :]
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return f"DATABASE_URL is not a database URL: use {_DATABASE_FORMS}."
+    if parsed.drivername not in _DRIVERS:
+        return (
+            f"DATABASE_URL uses {parsed.drivername!r}, which slackbridge cannot use: use {_DATABASE_FORMS}."
+        )
+    if parsed.get_backend_name() == "postgresql" and not parsed.host:
+        return f"DATABASE_URL names no PostgreSQL host: use {_DATABASE_FORMS}."
+    return None
 
 
 def load_settings(env: Mapping[str, str]) -> Settings:
@@ -145,7 +209,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if app_token and not app_token.startswith("xapp-"):
         r.problems.append("SLACK_APP_TOKEN should start with 'xapp-' (Basic Information > App-Level Tokens).")
     channel = r.required("SLACKBRIDGE_CHANNEL", "the channel's details in Slack (ID at the bottom, C…)")
-    if channel and not _CHANNEL.match(channel):
+    if channel and not _placeholder(channel) and not _CHANNEL.match(channel):
         r.problems.append(f"SLACKBRIDGE_CHANNEL must be a channel ID like C0123ABCD, not {channel!r}.")
     approvers = r.csv("SLACKBRIDGE_APPROVERS")
     if not approvers:
@@ -170,6 +234,14 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         category_channels[category.strip().lower()] = chan.strip()
 
     listen_channel = r.get("SLACKBRIDGE_LISTEN_CHANNEL")
+    r.example_id("SLACKBRIDGE_LISTEN_CHANNEL", listen_channel)
+    r.example_id("SLACKBRIDGE_URGENT_GROUP", r.get("SLACKBRIDGE_URGENT_GROUP"))
+    app_token_value = r.get("SLACK_APP_TOKEN")
+    if app_token_value and _placeholder(app_token_value):
+        r.problems.append(
+            "SLACK_APP_TOKEN still holds the example value from .env.example: create an app-level token "
+            "(Basic Information > App-Level Tokens) or remove the line to use HTTP mode."
+        )
     if listen_channel and not _CHANNEL.match(listen_channel):
         r.problems.append(
             f"SLACKBRIDGE_LISTEN_CHANNEL must be a channel ID like C0123ABCD, not {listen_channel!r}."
@@ -190,7 +262,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         x_api_url=r.url("X_API_URL", "https://api.x.com"),
         x_timeout=r.number("SLACKBRIDGE_X_TIMEOUT", 20.0, minimum=1, maximum=120),
         poll_seconds=r.number("SLACKBRIDGE_POLL_SECONDS", 60.0, minimum=1, maximum=3600),
-        database_url=r.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        database_url=r.database_url(r.get("DATABASE_URL")),
         port=int(r.number("PORT", 3000, minimum=1, maximum=65535)),
         openai_api_key=r.get("OPENAI_API_KEY"),
         openai_base_url=r.get("OPENAI_BASE_URL"),
@@ -243,10 +315,20 @@ def load_triage_settings(env: Mapping[str, str]) -> TriageSettings:
 
 
 def env_file(env: Mapping[str, str]) -> str:
-    """Where the .env file is: SLACKBRIDGE_ENV_FILE, else .env in the working directory."""
-    return env.get("SLACKBRIDGE_ENV_FILE") or ".env"
+    """Where the .env file is: SLACKBRIDGE_ENV_FILE, else .env in the working directory.
+
+    An absent .env is fine (settings may all come from the environment); an SLACKBRIDGE_ENV_FILE that
+    names a missing file is a mistake that would otherwise surface as a dozen missing settings."""
+    named = (env.get("SLACKBRIDGE_ENV_FILE") or "").strip()
+    if named and (not Path(named).expanduser().exists() or Path(named).expanduser().is_dir()):
+        raise ConfigError([f"SLACKBRIDGE_ENV_FILE points to {named}, which is not a readable file."])
+    return str(Path(named).expanduser()) if named else ".env"
 
 
 def load_database_url(env: Mapping[str, str]) -> str:
     """Only the store's URL, for `slackbridge db` (which needs no Slack or X settings)."""
-    return (env.get("DATABASE_URL") or "").strip() or DEFAULT_DATABASE_URL
+    url = (env.get("DATABASE_URL") or "").strip() or DEFAULT_DATABASE_URL
+    problem = database_url_problem(url)
+    if problem:
+        raise ConfigError([problem])
+    return url

@@ -28,7 +28,7 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 
 def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK", "X_", "OPENAI", "DATABASE_URL"))}
-    env["SLACKBRIDGE_ENV_FILE"] = str(tmp_path / "absent.env")
+    env["SLACKBRIDGE_ENV_FILE"] = os.devnull
     env.update(extra)
     return env
 

@@ -9,7 +9,7 @@ from slackbridge.config import ConfigError, load_settings
 VALID = {
     "SLACK_BOT_TOKEN": "xoxb-123-abc",
     "SLACK_SIGNING_SECRET": "shh-signing",
-    "SLACKBRIDGE_CHANNEL": "C0123ABCD",
+    "SLACKBRIDGE_CHANNEL": "C0CARE",
     "SLACKBRIDGE_APPROVERS": "U0AAA, S0TEAM",
     "X_API_KEY": "key",
     "X_API_SECRET": "very-secret-x",

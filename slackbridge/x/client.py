@@ -184,6 +184,22 @@ class XClient:
                 self._me = _user(data)
             return self._me
 
+    def access(self) -> tuple[XUser, str | None]:
+        """The keys' account and the access token's permission, as X reports it in `x-access-level`.
+
+        X sends the header on user-context answers: read, read-write or read-write-directmessages;
+        None when it did not say. A read token can read mentions but never post a reply."""
+        with self._errors.errors("checking the keys", "these keys", write=False):
+            answer = self._tweepy.request(
+                "GET", "/2/users/me", params={"user.fields": ",".join(USER_FIELDS)}, user_auth=True
+            )
+            body = answer.json()
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise self._errors.not_found("X did not return the account for these keys.", body or {})
+        level = answer.headers.get("x-access-level")
+        return _user(data), level.strip().lower() if level else None
+
     def mentions(
         self,
         user_id: str,

@@ -28,7 +28,7 @@ def _env(slack: FakeSlack, x: FakeX, tmp_path: Path) -> dict[str, str]:
         **bridge_env(slack, x, f"sqlite:///{tmp_path / 'socket.db'}"),
         "SLACK_APP_TOKEN": slack.app_token,
         "SLACKBRIDGE_POLL_SECONDS": "1",
-        "SLACKBRIDGE_ENV_FILE": str(tmp_path / "absent.env"),
+        "SLACKBRIDGE_ENV_FILE": os.devnull,
     }
 
 

@@ -82,9 +82,26 @@ class FakeSlack(SlackWebApi):
         with self._lock:
             self._usergroups[group_id] = list(members)
 
-    def add_channel(self, channel_id: str, name: str) -> None:
+    def add_channel(self, channel_id: str, name: str, *, private: bool = False, member: bool = True) -> None:
+        """A channel; member=False until someone types `/invite @slackbridge` there."""
         with self._lock:
             self._channels[channel_id] = name
+            if private:
+                self._private.add(channel_id)
+            self.set_member(channel_id, member)
+
+    def set_member(self, channel_id: str, member: bool = True) -> None:
+        """Invite the bot to a channel (or remove it): Slack refuses channel calls where it is not in."""
+        with self._lock:
+            if member:
+                self._outside.discard(channel_id)
+            else:
+                self._outside.add(channel_id)
+
+    def grant_scopes(self, scopes: list[str]) -> None:
+        """The bot token's scopes, as the app was last installed (Slack sends them in `x-oauth-scopes`)."""
+        with self._lock:
+            self.scopes = list(scopes)
 
     def add_message(
         self,

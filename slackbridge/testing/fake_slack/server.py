@@ -26,7 +26,7 @@ from slackbridge.testing.fake_slack.records import (
     _Failure,
     _ResponseTarget,
 )
-from slackbridge.testing.fake_slack.state import SlackState
+from slackbridge.testing.fake_slack.state import APP_TOKEN_SCOPES, SlackState
 
 logger = logging.getLogger(__name__)
 
@@ -210,9 +210,11 @@ class SlackServer(SlackState):
         if token not in (self.bot_token, self.app_token):
             self._send(req, 200, {"ok": False, "error": "invalid_auth"})
             return
+        # Slack lists the token's granted scopes on every answer to an authenticated call.
+        granted = {"x-oauth-scopes": ",".join(self.scopes if token == self.bot_token else APP_TOKEN_SCOPES)}
         if (token == self.app_token) != (method in APP_TOKEN_METHODS):
             # An app-level token only opens Socket Mode connections; a bot token cannot open them.
-            self._send(req, 200, {"ok": False, "error": "not_allowed_token_type"})
+            self._send(req, 200, {"ok": False, "error": "not_allowed_token_type"}, granted)
             return
         with self._lock:
             failure = self._failures[method].popleft() if self._failures.get(method) else None
@@ -225,7 +227,9 @@ class SlackServer(SlackState):
             return
         retry_after = self._take_rate_token(method, params)
         if retry_after:
-            self._send(req, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+            self._send(
+                req, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after), **granted}
+            )
             return
         try:
             with self._lock:
@@ -234,12 +238,12 @@ class SlackServer(SlackState):
             payload: Json = {"ok": False, "error": err.error}
             if err.messages:
                 payload["response_metadata"] = {"messages": err.messages}
-            self._send(req, err.status, payload)
+            self._send(req, err.status, payload, granted)
             return
         if failure is not None:  # acted on, but the caller never learns it
             self._fail(req, failure)
             return
-        self._send(req, 200, {"ok": True, **result})
+        self._send(req, 200, {"ok": True, **result}, granted)
 
     def _take_rate_token(self, method: str, params: Json) -> int:
         """Return 0 when allowed, else the whole seconds to wait (Slack's Retry-After)."""

@@ -27,6 +27,18 @@ if TYPE_CHECKING:
 
 TRIGGER_TTL_SECONDS = 3.0
 
+# What a fresh install from manifest.yml grants the bot token (Slack lists them in `x-oauth-scopes`).
+MANIFEST_BOT_SCOPES = (
+    "chat:write",
+    "commands",
+    "channels:history",
+    "groups:history",
+    "users:read",
+    "usergroups:read",
+    "files:write",
+)
+APP_TOKEN_SCOPES = ("connections:write",)
+
 
 def _json_field(params: Json, name: str) -> Any:
     """Slack accepts JSON fields either inline (JSON bodies) or as JSON-encoded strings (form bodies)."""
@@ -77,6 +89,9 @@ class SlackState:
         self._ts_counter = 1_700_000_000_000_000
         self._id_counter = 0
         self._channels: dict[str, str] = {}
+        self._private: set[str] = set()
+        self._outside: set[str] = set()  # channels the bot has not been invited to
+        self.scopes: list[str] = list(MANIFEST_BOT_SCOPES)
         self._users: dict[str, Json] = {}
         self._usergroups: dict[str, list[str]] = {}
         self._top: dict[str, list[str]] = defaultdict(list)
@@ -117,6 +132,9 @@ class SlackState:
         channel = str(params.get(name) or "")
         if not channel or (self.strict_channels and channel not in self._channels):
             raise SlackError("channel_not_found")
+        if channel in self._outside:
+            # A bot token sees a private channel it is not in as missing; a public one as not joined.
+            raise SlackError("channel_not_found" if channel in self._private else "not_in_channel")
         return channel
 
     def _existing(self, channel: str, ts: Any) -> Json:

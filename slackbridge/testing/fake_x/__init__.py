@@ -10,6 +10,7 @@ from slackbridge.testing.fake_x.billing import (
 from slackbridge.testing.fake_x.errors import (
     APP_ONLY_FORBIDDEN,
     DUPLICATE,
+    OAUTH1_PERMISSIONS,
     PROBLEMS,
     REPLY_NOT_ALLOWED,
     REPLY_TO_DELETED,
@@ -33,6 +34,7 @@ __all__ = [
     "FIRST_TWEET_ID",
     "FIRST_USER_ID",
     "MENTIONS_REACH",
+    "OAUTH1_PERMISSIONS",
     "PRICE_CREATE",
     "PRICE_CREATE_WITH_URL",
     "PRICE_OWN_MENTION",

@@ -22,6 +22,10 @@ APP_ONLY_FORBIDDEN = (
     "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context]."
 )
 
+OAUTH1_PERMISSIONS = (
+    "Your client app is not configured with the appropriate oauth1 app permissions for this endpoint."
+)
+
 USER_CONTEXT_FORBIDDEN = (
     "Authenticating with OAuth 1.0a User Context is forbidden for this endpoint.  Supported "
     "authentication types are [OAuth 2.0 Application-Only]."

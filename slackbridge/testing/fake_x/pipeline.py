@@ -15,6 +15,7 @@ from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 
 from slackbridge.testing.fake_x.errors import (
     APP_ONLY_FORBIDDEN,
+    OAUTH1_PERMISSIONS,
     PROBLEMS,
     USER_CONTEXT_FORBIDDEN,
     ApiError,
@@ -43,6 +44,7 @@ RATE_LIMITS: dict[str, tuple[int, int | None]] = {
     "compliance_job": (150, 150),
 }
 USER_CONTEXT_ONLY = {"me", "mentions", "create", "delete"}
+WRITES = {"create", "delete"}
 APP_ONLY = {"compliance_create", "compliance_job"}
 
 
@@ -92,6 +94,11 @@ class XPipeline(XRoutes):
             return ApiError(401, problem(401))
         if self.verify_signatures and not self._signature_ok(header, method, host, path, raw_query, params):
             return ApiError(401, problem(401))
+        if route in WRITES and self.access_level == "read":
+            return ApiError(
+                403,
+                problem(403, OAUTH1_PERMISSIONS, title="Forbidden", type_=PROBLEMS + "oauth1-permissions"),
+            )
         return None
 
     def _signature_ok(
@@ -217,6 +224,8 @@ class XPipeline(XRoutes):
             status, answer, headers = error.status, error.body, {**rate_headers, **error.headers}
         else:
             headers = {**rate_headers, **headers}
+            if kind == "oauth1":
+                headers["x-access-level"] = self.access_level
         if failure is not None:
             injected = self._injected_error(failure)
             return injected.status, injected.body, injected.headers

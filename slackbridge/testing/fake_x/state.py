@@ -32,6 +32,7 @@ class XState:
         access_token_secret: str = "fake-access-token-secret",  # noqa: S107
         bearer_token: str | None = "fake-bearer-token",  # noqa: S107
         verify_signatures: bool = True,
+        access_level: str = "read-write",
         clock: Callable[[], datetime] | None = None,
         port: int = 0,
     ) -> None:
@@ -39,6 +40,9 @@ class XState:
         self.access_token, self.access_token_secret = access_token, access_token_secret
         self.bearer_token = bearer_token
         self.verify_signatures = verify_signatures
+        # The access token's permission, as X reports it in `x-access-level` on user-context answers:
+        # read, read-write or read-write-directmessages. A read token cannot post or delete.
+        self.access_level = access_level
         self.clock = clock or (lambda: datetime.now(UTC))
         self._port = port
         self._lock = threading.RLock()
