@@ -24,7 +24,8 @@ def make_engine(url: str) -> sa.Engine:
         url = "postgresql+psycopg://" + url[len("postgres://") :]
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: SQLAlchemy puts bound values (customers' posts, names) into its error messages.
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     engine = create_engine(url, **kwargs)

@@ -25,6 +25,7 @@ from slackbridge.services.ingest import Ingest, count_usage, store_tweets
 from slackbridge.services.lookups import find_customer
 from slackbridge.slack.blocks.card import build_case_card, fallback_text
 from slackbridge.slack.gateway import SlackError
+from slackbridge.text import clean_text, escape_mrkdwn
 from slackbridge.x.types import XError, XErrorKind
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class Casework:
 
     def add_note(self, handle: str, text: str, *, author: str) -> str | None:
         """Attach an internal note to a customer; returns a problem to show, or None."""
-        text = text.strip()
+        text = clean_text(text).strip()
         if not text:
             return "Write the note after the handle, e.g. `note @jane prefers DMs`."
         if len(text) > NOTE_LIMIT:
@@ -82,7 +83,8 @@ class Casework:
         with self.deps.session() as session:
             customer = find_customer(session, handle)
             if customer is None:
-                return f"No customer @{handle} in our records yet: notes attach to people who wrote to us."
+                who = escape_mrkdwn(handle)
+                return f"No customer @{who} in our records yet: notes attach to people who wrote to us."
             session.add(CustomerNote(customer_id=customer.id, author_id=author, text=text))
             audit.record(session, AuditAction.NOTE_ADDED, actor=author, customer_id=customer.id)
             open_cases = session.exec(
