@@ -170,9 +170,13 @@ def mentions_account(text: str, username: str) -> bool:
     return re.search(rf"(?<![\w@])@{re.escape(username)}(?!\w)", text, re.IGNORECASE) is not None
 
 
+_HANDLE = re.compile(r"[A-Za-z0-9_]{1,50}")
+
+
 def tweet_url(username: str | None, tweet_id: str) -> str:
-    handle = username or "i/web"
-    return f"https://x.com/{handle}/status/{tweet_id}"
+    """A post's address on X; i/web (which X redirects) when the handle is missing or not a real handle."""
+    handle = username if username and _HANDLE.fullmatch(username) else "i/web"
+    return f"https://x.com/{handle}/status/{quote(tweet_id, safe='')}"
 
 
 _TWEET_REF = re.compile(

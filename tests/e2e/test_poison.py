@@ -4,29 +4,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
 
 from slackbridge.db import make_engine, upgrade
-from slackbridge.models import Cursor, Customer, Draft, Tweet
+from slackbridge.models import Case, Cursor, Customer, Draft, Tweet, TweetSource
+from slackbridge.services.cases import card_view
+from slackbridge.services.ingest import UNSTORABLE_TEXT, store_tweets
+from slackbridge.slack.blocks.card import build_degraded_card, fallback_text
 from slackbridge.testing.fake_slack import FakeSlack, message_text
 from slackbridge.testing.fake_x import FakeX
-from tests.e2e.conftest import AGENT, CHANNEL, Bridge, RunningBridge, wait_for
-from tests.safety import assert_cannot_ping
+from slackbridge.x.types import XTweet, XUser
+from tests.e2e.conftest import AGENT, CHANNEL, MANAGER, Bridge, RunningBridge, wait_for
+from tests.safety import assert_cannot_ping, assert_literal, shown_as
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_bridge(
-    request: pytest.FixtureRequest, fakes: tuple[FakeSlack, FakeX], db_url: str
+    request: pytest.FixtureRequest, fakes: tuple[FakeSlack, FakeX], db_url: str, env_extra: dict[str, str]
 ) -> Iterator[Bridge]:
     url = db_url if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     if request.param != "sqlite":
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
-    running = RunningBridge(*fakes, url, {})
+    running = RunningBridge(*fakes, url, env_extra)
     yield running.start()
     running.stop()
 
@@ -109,3 +114,88 @@ def test_a_reply_with_characters_the_store_refuses_is_saved_cleaned(
     with Session(bridge.services.deps.engine) as session:
         [draft] = session.exec(select(Draft)).all()
         assert draft.text == saved
+
+
+def test_a_post_the_store_refuses_is_kept_as_a_minimal_row_and_the_batch_goes_on(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    author = XUser(id="7", username="jane", name="Jane")
+    moment = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    good = XTweet(
+        id="101", text="fine", author_id="7", conversation_id="101", created_at=moment, author=author
+    )
+    # A time without a zone is refused by the store (UTCDateTime), as an unforeseen bad value would be.
+    bad = replace(
+        good, id="102", conversation_id="102", text="secret words", created_at=moment.replace(tzinfo=None)
+    )
+    last = replace(good, id="103", conversation_id="103", text="also fine")
+    with Session(engine) as session:
+        assert store_tweets(session, [good, bad, last], TweetSource.MENTION, brand_id="1") == [
+            "101",
+            "102",
+            "103",
+        ]
+        session.commit()
+    with Session(engine) as session:
+        stored = {t.id: t for t in session.exec(select(Tweet)).all()}
+    assert stored["101"].text == "fine" and stored["103"].text == "also fine"
+    assert stored["102"].text == UNSTORABLE_TEXT
+    engine.dispose()
+
+
+def test_hostile_display_name_renders_literally_on_the_card_and_in_lookups(bridge: Bridge) -> None:
+    name = "*Support*_team_ <!here> `admin` ~x~"
+    bridge.x.add_user("support_team", name)
+    tweet_id = bridge.x.mention("support_team", "@acme hi")
+    bridge.poll()
+
+    card = bridge.card_for(tweet_id)
+    author_line = card["blocks"][0]["text"]["text"]
+    assert_literal(author_line[1 : author_line.index("* · ")], name)
+    assert "*Support*" not in card["text"] and "<!here>" not in card["text"]
+
+    answer = bridge.driver.command(AGENT, "/tweetcare", "user @support_team", channel=CHANNEL)
+    [response] = wait_for(lambda: bridge.slack.responses(answer.response_name), what="the profile")
+    profile_line = response.body["blocks"][0]["text"]["text"]
+    assert_literal(profile_line[1 : profile_line.index("* ")], name)
+    assert_cannot_ping(response.body, ["<!here>", "*Support*"])
+
+
+def test_degraded_card_of_a_poison_post_is_accepted_by_slack(any_bridge: Bridge) -> None:
+    bridge = any_bridge
+    bridge.x.add_user("poisoner", "\u202eevil\u202c *name*\x00")
+    tweet_id = bridge.x.mention("poisoner", "<!channel> half \ud83d an emoji\x00 " + "x" * 5000)
+    bridge.poll()
+    deps = bridge.services.deps
+    with Session(deps.engine) as session:
+        tweet = session.get(Tweet, tweet_id)
+        assert tweet is not None and tweet.case_id is not None
+        case = session.get(Case, tweet.case_id)
+        assert case is not None
+        view = card_view(deps, session, case)
+
+    _, ts = deps.slack.post_message(CHANNEL, fallback_text(view), build_degraded_card(view))
+
+    shown = bridge.slack.message(CHANNEL, ts)
+    assert shown is not None
+    assert_cannot_ping(shown, ["<!channel>", "*name*"])
+    assert "half \ufffd an emoji" in shown_as(message_text(shown))
+
+
+@pytest.mark.parametrize("env_extra", [{"SLACKBRIDGE_LISTEN_CHANNEL": "C0LISTEN"}])
+def test_a_bad_post_never_blocks_keyword_listening(any_bridge: Bridge) -> None:
+    bridge = any_bridge
+    answer = bridge.driver.command(MANAGER, "/tweetcare", 'listen add "blender"', channel=CHANNEL)
+    wait_for(lambda: bridge.slack.responses(answer.response_name), what="the query added")
+    bridge.x.add_tweet("fan_one", "my blender is loud")
+    bridge.x.add_user("u" * 40, "N" * 300)
+    bad = bridge.x.add_tweet("u" * 40, "my blender\x00 ate half \ud83d an emoji")
+    bridge.x.add_tweet("fan_two", "my blender is quiet")
+
+    assert bridge.runtime.listen_round() == 3
+
+    shown = [message_text(m) for m in bridge.slack.messages("C0LISTEN")]
+    assert len(shown) == 3 and any("is loud" in t for t in shown) and any("is quiet" in t for t in shown)
+    with Session(bridge.services.deps.engine) as session:
+        stored = session.get(Tweet, bad)
+        assert stored is not None and stored.text == "my blender ate half \ufffd an emoji"

@@ -87,9 +87,10 @@ def triage_line(view: CardView) -> str:
     if not view.category:
         return ""
     emoji = CATEGORY_EMOJI.get(view.category, "")
-    parts = [f"{emoji} {view.category.capitalize()}".strip()]
+    # Triage may come from a model reading the customer's post: its words are shown as data too.
+    parts = [f"{emoji} {escape_mrkdwn(view.category.capitalize())}".strip()]
     if view.sentiment:
-        parts.append(view.sentiment)
+        parts.append(escape_mrkdwn(view.sentiment))
     if view.urgency == "high":
         parts.append(":fire: *high urgency*")
     return " · ".join(parts)
