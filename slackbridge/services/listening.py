@@ -13,7 +13,7 @@ from slackbridge.services import audit
 from slackbridge.services.approval import Approvers
 from slackbridge.services.deps import Deps
 from slackbridge.services.ingest import Ingest, count_usage, store_tweets
-from slackbridge.text import mentions_account
+from slackbridge.text import clean_text, mentions_account
 from slackbridge.x.types import XError, XErrorKind, XTweet
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def reads_today(session: Session) -> int:
 
 def clean_query(text: str) -> str:
     """`"acme refund"` as typed in Slack (curly quotes too) becomes the X query inside the outer quotes."""
-    text = text.strip().replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
+    text = clean_text(text).strip().replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
     if len(text) >= 2 and text[0] == '"' and text[-1] == '"' and text.count('"') == 2:
         text = text[1:-1].strip()
     return " ".join(text.split())
