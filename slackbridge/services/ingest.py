@@ -9,9 +9,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, SQLModel, col, select
 
+from slackbridge.db import hold_write_lock
 from slackbridge.models import (
     AuditAction,
     Case,
@@ -164,6 +172,16 @@ def _post_order(tweet: XTweet) -> tuple[int, str]:
     return (int(tweet.id) if tweet.id.isdigit() else 0, tweet.id)
 
 
+# The store is busy or gone, not refusing this post: the whole round is retried, nothing is skipped.
+TRANSIENT_STORE_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PendingRollbackError,
+    PoolTimeout,
+)
+
+
 def store_tweets(
     session: Session, tweets: Iterable[XTweet], source: TweetSource, *, brand_id: str
 ) -> list[str]:
@@ -171,21 +189,37 @@ def store_tweets(
 
     One post the store refuses never holds back the others: it is stored as far as possible (a minimal
     row that still gets a card) or skipped, and the log names its id and the error class, never its text."""
-    new_ids = []
+    wanted = []
     for tweet in sorted(tweets, key=_post_order):
         if tweet.author_id == brand_id or tweet.is_retweet:
             continue
         if not tweet.id or _fit_id(Tweet, "id", tweet.id) is None:
             logger.error("ingest.store_skipped tweet=%s error=BadId", clean_text(tweet.id, 32))
             continue
-        if session.get(Tweet, tweet.id) is not None:
+        wanted.append(tweet)
+    if not wanted:
+        return []
+    # Read what exists before writing: inside the savepoints only writes remain (see db.hold_write_lock).
+    ids = [t.id for t in wanted]
+    known = set(session.exec(select(Tweet.id).where(col(Tweet.id).in_(ids))).all())
+    authors = {t.author.id for t in wanted if t.author}
+    if authors:
+        session.exec(select(Customer).where(col(Customer.id).in_(authors))).all()  # into the identity map
+    hold_write_lock(session)
+    new_ids = []
+    for tweet in wanted:
+        if tweet.id in known or tweet.id in new_ids:
             continue
         try:
             _store_one(session, tweet, source, minimal=False)
+        except TRANSIENT_STORE_ERRORS:
+            raise
         except Exception as exc:  # one post's data, whatever the error, must not stop the batch
             logger.error("ingest.store_failed tweet=%s error=%s", tweet.id, type(exc).__name__)
             try:
                 _store_one(session, tweet, source, minimal=True)
+            except TRANSIENT_STORE_ERRORS:
+                raise
             except Exception as again:
                 logger.error("ingest.store_skipped tweet=%s error=%s", tweet.id, type(again).__name__)
                 continue

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from slackbridge.db import make_engine, upgrade
@@ -199,3 +201,27 @@ def test_a_bad_post_never_blocks_keyword_listening(any_bridge: Bridge) -> None:
     with Session(bridge.services.deps.engine) as session:
         stored = session.get(Tweet, bad)
         assert stored is not None and stored.text == "my blender ate half \ufffd an emoji"
+
+
+def test_a_busy_store_is_not_mistaken_for_a_bad_post(db_url: str) -> None:
+    engine = make_engine(db_url)
+    author = XUser(id="7", username="jane", name="Jane")
+    moment = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    post = XTweet(
+        id="101", text="fine", author_id="7", conversation_id="101", created_at=moment, author=author
+    )
+    blocker = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    blocker.execute("BEGIN IMMEDIATE")  # another process is writing
+    with Session(engine) as session:
+        session.connection().exec_driver_sql("PRAGMA busy_timeout=50")
+        with pytest.raises(OperationalError):
+            store_tweets(session, [post], TweetSource.MENTION, brand_id="1")
+    blocker.rollback()
+    blocker.close()
+    with Session(engine) as session:  # the next round stores it in full, nothing was skipped or cut
+        assert store_tweets(session, [post], TweetSource.MENTION, brand_id="1") == ["101"]
+        session.commit()
+    with Session(engine) as session:
+        stored = session.get(Tweet, "101")
+        assert stored is not None and stored.text == "fine"
+    engine.dispose()
