@@ -215,6 +215,9 @@ def store_tweets(
         except TRANSIENT_STORE_ERRORS:
             raise
         except Exception as exc:  # one post's data, whatever the error, must not stop the batch
+            if isinstance(exc, IntegrityError) and session.get(Tweet, tweet.id) is not None:
+                logger.info("ingest.stored_elsewhere tweet=%s", tweet.id)  # another worker was first
+                continue
             logger.error("ingest.store_failed tweet=%s error=%s", tweet.id, type(exc).__name__)
             try:
                 _store_one(session, tweet, source, minimal=True)
