@@ -85,6 +85,13 @@ def escape_link_label(text: str) -> str:
     return "".join(_ENTITIES.get(ch, ch) for ch in text).translate(_LABEL_LOOKALIKES)
 
 
+def escape_code(text: str) -> str:
+    """Untrusted text inside `inline code`: nothing is formatted there, but a backtick would end the span
+    and <…> would still ping or link, so those are neutralised (a look-alike for the backtick)."""
+    text = _BIDI_CONTROLS.sub("", clean_text(text)).replace("\n", " ")
+    return "".join(_ENTITIES.get(ch, ch) for ch in text).replace("`", "\u02cb")
+
+
 def escape_link_url(url: str) -> str:
     """A URL that cannot close or split the <url|label> markup it sits in."""
     return quote(clean_text(url), safe=_URL_SAFE)

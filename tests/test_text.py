@@ -9,6 +9,7 @@ from slackbridge.slack.ids import Ref, decode_ref, encode_ref
 from slackbridge.text import (
     check_tweet_text,
     clean_text,
+    escape_code,
     escape_mrkdwn,
     parse_tweet_ref,
     slack_to_plain,
@@ -141,3 +142,8 @@ def test_truncated_mrkdwn_never_cuts_a_token_in_half() -> None:
     cut = truncate_mrkdwn(escaped, 100)
     assert len(cut) <= 100 and cut.endswith("…")
     assert cut[:-1].count("<") == cut[:-1].count(">")
+
+
+def test_escape_code_keeps_a_code_span_closed_and_silent() -> None:
+    escaped = escape_code("from:acme_support `x` <!channel>")
+    assert escaped == "from:acme_support \u02cbx\u02cb &lt;!channel&gt;"

@@ -13,7 +13,7 @@ from slackbridge.services import audit
 from slackbridge.services.approval import Approvers
 from slackbridge.services.deps import Deps
 from slackbridge.services.ingest import Ingest, count_usage, store_tweets
-from slackbridge.text import clean_text, mentions_account
+from slackbridge.text import clean_text, escape_code, mentions_account
 from slackbridge.x.types import XError, XErrorKind, XTweet
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class Listening:
             audit.record(session, AuditAction.LISTEN_ADDED, actor=user, query_id=row.id, query=query)
             number = row.id
         where = f" in <#{self.deps.settings.listen_channel}>" if self.deps.settings.listen_channel else ""
-        return f"Listening query {number} added: `{query}`. Hits will appear{where} as cards."
+        return f"Listening query {number} added: `{escape_code(query)}`. Hits will appear{where} as cards."
 
     def remove(self, number: int, *, user: str) -> str:
         if not self.approvers.is_approver(user):
