@@ -21,8 +21,9 @@ from slackbridge.models import (
 from slackbridge.services import audit
 from slackbridge.services.cases import Cases, card_view
 from slackbridge.services.deps import Deps
-from slackbridge.services.ingest import Ingest, count_usage, store_tweets
+from slackbridge.services.ingest import Ingest, count_usage
 from slackbridge.services.lookups import find_customer
+from slackbridge.services.storing import store_tweets
 from slackbridge.slack.blocks.card import build_case_card, fallback_text
 from slackbridge.slack.gateway import SlackError
 from slackbridge.text import clean_text, escape_mrkdwn

@@ -12,7 +12,8 @@ from slackbridge.models import AuditAction, ListenQuery, TweetSource, XUsage, ut
 from slackbridge.services import audit
 from slackbridge.services.approval import Approvers
 from slackbridge.services.deps import Deps
-from slackbridge.services.ingest import Ingest, count_usage, store_tweets
+from slackbridge.services.ingest import Ingest, count_usage
+from slackbridge.services.storing import store_tweets
 from slackbridge.text import clean_text, escape_code, mentions_account
 from slackbridge.x.types import XError, XErrorKind, XTweet
 

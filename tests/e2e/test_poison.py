@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from slackbridge.db import make_engine, upgrade
 from slackbridge.models import Case, Cursor, Customer, Draft, Tweet, TweetSource
 from slackbridge.services.cases import card_view
-from slackbridge.services.ingest import UNSTORABLE_TEXT, store_tweets
+from slackbridge.services.storing import UNSTORABLE_TEXT, store_tweets
 from slackbridge.slack.blocks.card import build_degraded_card, fallback_text
 from slackbridge.testing.fake_slack import FakeSlack, message_text
 from slackbridge.testing.fake_x import FakeX
