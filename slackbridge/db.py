@@ -24,7 +24,8 @@ def make_engine(url: str) -> sa.Engine:
         url = "postgresql+psycopg://" + url[len("postgres://") :]
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: SQLAlchemy puts bound values (customers' posts, names) into its error messages.
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     engine = create_engine(url, **kwargs)
@@ -39,6 +40,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def hold_write_lock(session: Session) -> None:
+    """On SQLite, take the write lock now, before savepoints that read and then write.
+
+    Python's sqlite3 opens a transaction only before a write, so a SAVEPOINT issued before any write
+    starts (and its RELEASE ends) the whole transaction, and a read inside it pins a snapshot that
+    cannot become a write once another process has written ("database is locked" at once, without
+    waiting). BEGIN IMMEDIATE waits for the lock (busy_timeout) and keeps the savepoints nested in one
+    transaction. PostgreSQL needs nothing."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

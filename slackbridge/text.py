@@ -1,4 +1,4 @@
-"""Text rules for every surface: Slack mrkdwn escaping, Slack-to-plain conversion, X's weighted length."""
+"""Text rules for every surface: cleaning untrusted input, Slack mrkdwn escaping, X's weighted length."""
 
 from __future__ import annotations
 
@@ -7,17 +7,94 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from twitter_text import parse_tweet
 
 TWEET_LIMIT = 280
 
-_MRKDWN_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# C0 controls and DEL, except tab and newline: PostgreSQL refuses NUL and nothing shows the rest.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(text: object, limit: int | None = None, *, marker: str = "…") -> str:
+    """Any string from outside (X, Slack) made safe to store and show; never raises on bad input.
+
+    A lone UTF-16 surrogate (X's JSON can carry half an emoji) becomes U+FFFD, a split pair is joined,
+    line ends become \\n, other control characters are dropped, and `limit` (a column's size in
+    characters) is respected, ending with `marker` when something was cut."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    if limit is not None and len(text) > limit:
+        text = text[: max(0, limit - len(marker))] + marker[:limit]
+    return text
+
+
+def clean_optional(text: object, limit: int | None = None, *, marker: str = "…") -> str | None:
+    """clean_text for a field that may be absent: None and empty strings stay None."""
+    cleaned = clean_text(text, limit, marker=marker) if text is not None else ""
+    return cleaned or None
+
+
+# Slack mrkdwn has no escape character. `&`, `<` and `>` have entities; the formatting characters are
+# shown through the fallback of a date token with an invalid format, which Slack always renders as plain
+# text (the technique of jsx-slack's <Escape>). A `>` that starts a line would open a quote: a soft
+# hyphen (invisible) in front of it keeps it literal.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_FORMATTING = "*_~`"
+_LITERAL = "<!date^00000000^{{_}}|{}>"
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_QUOTE_START = re.compile(r"(^|\n)([ \t]*)&gt;")
 
 
 def escape_mrkdwn(text: str) -> str:
-    """Make untrusted text safe for mrkdwn: no pings, links or entity tricks survive."""
-    return "".join(_MRKDWN_ESCAPES.get(ch, ch) for ch in text)
+    """Make untrusted text show literally in mrkdwn: no pings, links, entity tricks or formatting.
+
+    `*bold*`, `_italic_`, `~strike~`, `` `code` ``, code fences and `>` quotes all render as typed;
+    `<!channel>`, `<@U…>` and `<url|label>` render as text. Bidirectional overrides are dropped, so a
+    name cannot reverse the trusted text around it."""
+    text = _BIDI_CONTROLS.sub("", clean_text(text))
+    out = []
+    for ch in text:
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch in _FORMATTING:
+            out.append(_LITERAL.format(ch))
+        else:
+            out.append(ch)
+    return _QUOTE_START.sub("\\1\\2\u00ad&gt;", "".join(out))
+
+
+# Look-alikes: BROKEN BAR, ASTERISK OPERATOR, TILDE OPERATOR, MODIFIER LETTER GRAVE ACCENT.
+_LABEL_LOOKALIKES = str.maketrans({"|": "\u00a6", "*": "\u2217", "~": "\u223c", "`": "\u02cb"})
+# Characters a URL inside <url|label> may keep; the rest (spaces, <, >, |, quotes, non-ASCII) are %-encoded.
+_URL_SAFE = "!#$&'()*+,-./:;=?@[]_~%"
+
+
+def escape_link_label(text: str) -> str:
+    """The label of a <url|label> link: a date token cannot nest there, so formatting uses look-alikes."""
+    text = _BIDI_CONTROLS.sub("", clean_text(text)).replace("\n", " ")
+    return "".join(_ENTITIES.get(ch, ch) for ch in text).translate(_LABEL_LOOKALIKES)
+
+
+def escape_code(text: str) -> str:
+    """Untrusted text inside `inline code`: nothing is formatted there, but a backtick would end the span
+    and <…> would still ping or link, so those are neutralised (a look-alike for the backtick)."""
+    text = _BIDI_CONTROLS.sub("", clean_text(text)).replace("\n", " ")
+    return "".join(_ENTITIES.get(ch, ch) for ch in text).replace("`", "\u02cb")
+
+
+def escape_link_url(url: str) -> str:
+    """A URL that cannot close or split the <url|label> markup it sits in."""
+    return quote(clean_text(url), safe=_URL_SAFE)
 
 
 def decode_x_text(text: str) -> str:
@@ -100,9 +177,13 @@ def mentions_account(text: str, username: str) -> bool:
     return re.search(rf"(?<![\w@])@{re.escape(username)}(?!\w)", text, re.IGNORECASE) is not None
 
 
+_HANDLE = re.compile(r"[A-Za-z0-9_]{1,50}")
+
+
 def tweet_url(username: str | None, tweet_id: str) -> str:
-    handle = username or "i/web"
-    return f"https://x.com/{handle}/status/{tweet_id}"
+    """A post's address on X; i/web (which X redirects) when the handle is missing or not a real handle."""
+    handle = username if username and _HANDLE.fullmatch(username) else "i/web"
+    return f"https://x.com/{handle}/status/{quote(tweet_id, safe='')}"
 
 
 _TWEET_REF = re.compile(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@U", "<!subteam", "<http", "<mailto")
@@ -44,3 +46,22 @@ def assert_cannot_ping(message: dict[str, Any], hostile: list[str]) -> None:
         for sequence in hostile:
             assert sequence not in text, (sequence, text)
     assert rich_text_leaf_types(message.get("blocks", [])) <= {"text"}
+
+
+# How slackbridge shows a formatting character literally in mrkdwn (see text.escape_mrkdwn).
+_LITERAL_TOKEN = re.compile(r"<!date\^0+\^\{_\}\|([^<>]*)>")
+_QUOTE_AT_LINE_START = re.compile(r"(^|\n)[ \t]*&gt;")
+
+
+def shown_as(escaped: str) -> str:
+    """What Slack displays for escaped mrkdwn: literal tokens show their fallback, entities decode."""
+    return html.unescape(_LITERAL_TOKEN.sub(lambda m: m.group(1), escaped)).replace("\u00ad", "")
+
+
+def assert_literal(escaped: str, original: str) -> None:
+    """`escaped` displays exactly `original` and nothing in it can format, quote, ping or link."""
+    bare = _LITERAL_TOKEN.sub("", escaped)
+    for control in ("*", "_", "~", "`", "<", ">"):
+        assert control not in bare, (control, escaped)
+    assert not _QUOTE_AT_LINE_START.search(bare), escaped
+    assert shown_as(escaped) == original

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from slackbridge.slack.blocks.common import link, truncate_mrkdwn
 from slackbridge.slack.ids import Ref, decode_ref, encode_ref
-from slackbridge.text import check_tweet_text, escape_mrkdwn, parse_tweet_ref, slack_to_plain, weighted_length
+from slackbridge.text import (
+    check_tweet_text,
+    clean_text,
+    escape_code,
+    escape_mrkdwn,
+    parse_tweet_ref,
+    slack_to_plain,
+    weighted_length,
+)
+from tests.safety import assert_literal
 
 
 @pytest.mark.parametrize(
@@ -72,3 +82,68 @@ def test_button_refs_round_trip_and_reject_foreign_values() -> None:
     for bad in ["", "{", "[]", '{"d": "7"}', '{"d": -1}', '{"d": true}', "{}"]:
         with pytest.raises(ValueError):
             decode_ref(bad)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("half an emoji \ud83d here", "half an emoji \ufffd here"),
+        ("\ude00 low half first", "\ufffd low half first"),
+        ("a pair split in two \ud83d\ude00", "a pair split in two 😀"),
+        ("NUL\x00 and bell\x07 and DEL\x7f", "NUL and bell and DEL"),
+        ("tabs\tand\nnewlines stay", "tabs\tand\nnewlines stay"),
+        ("windows\r\nand old mac\rline ends", "windows\nand old mac\nline ends"),
+        ("\u202eRTL and zero\u200bwidth are text", "\u202eRTL and zero\u200bwidth are text"),
+        (None, ""),
+        (12345, "12345"),
+    ],
+)
+def test_clean_text_makes_any_input_storable(raw: object, clean: str) -> None:
+    cleaned = clean_text(raw)
+    assert cleaned == clean
+    cleaned.encode("utf-8")  # what both databases need
+
+
+def test_clean_text_fits_a_column_and_says_it_was_cut() -> None:
+    assert clean_text("x" * 300, 200) == "x" * 199 + "…"
+    assert len(clean_text("n\x00" * 300, 200)) == 200
+    assert clean_text("short", 200) == "short"
+    assert clean_text("a" * 40, 32, marker="") == "a" * 32
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "*Support*_team_",
+        "~strike~ `code` ```fence```",
+        "> a quote\n  > another",
+        "<!channel> <!here> <@U0ADMIN> <#C1> <!subteam^S1>",
+        "<https://evil.example|Acme support> & &amp;",
+        "\u202eevil\u202c",
+    ],
+)
+def test_escape_mrkdwn_shows_customer_text_literally(hostile: str) -> None:
+    escaped = escape_mrkdwn(hostile)
+    assert_literal(escaped, hostile.replace("\u202e", "").replace("\u202c", ""))
+
+
+def test_escape_mrkdwn_cleans_what_it_escapes() -> None:
+    assert escape_mrkdwn("bad \ud83d\x00half") == "bad \ufffdhalf"
+
+
+def test_links_cannot_be_broken_by_hostile_handles_or_labels() -> None:
+    rendered = link("https://x.com/a>b|c <!channel>", "@a|*b*`c`\n<!here>")
+    assert rendered.count("<") == 1 and rendered.count(">") == 1 and rendered.count("|") == 1
+    assert rendered.startswith("<https://x.com/a%3Eb%7Cc%20%3C!channel%3E|")
+
+
+def test_truncated_mrkdwn_never_cuts_a_token_in_half() -> None:
+    escaped = escape_mrkdwn("*" * 200)
+    cut = truncate_mrkdwn(escaped, 100)
+    assert len(cut) <= 100 and cut.endswith("…")
+    assert cut[:-1].count("<") == cut[:-1].count(">")
+
+
+def test_escape_code_keeps_a_code_span_closed_and_silent() -> None:
+    escaped = escape_code("from:acme_support `x` <!channel>")
+    assert escaped == "from:acme_support \u02cbx\u02cb &lt;!channel&gt;"

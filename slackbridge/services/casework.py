@@ -22,12 +22,14 @@ from slackbridge.models import (
 from slackbridge.services import audit
 from slackbridge.services.cases import Cases
 from slackbridge.services.deps import Deps
-from slackbridge.services.ingest import Ingest, count_usage, store_tweets
+from slackbridge.services.ingest import Ingest, count_usage
 from slackbridge.services.lookups import find_customer
 from slackbridge.services.outcome import Outcome
+from slackbridge.services.storing import store_tweets
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces import card_key
 from slackbridge.slack.surfaces.base import Busy
+from slackbridge.text import clean_text, escape_mrkdwn
 from slackbridge.x.types import XError, XErrorKind
 
 logger = logging.getLogger(__name__)
@@ -77,7 +79,7 @@ class Casework:
 
     def add_note(self, handle: str, text: str, *, author: str) -> str | None:
         """Attach an internal note to a customer; returns a problem to show, or None."""
-        text = text.strip()
+        text = clean_text(text).strip()
         if not text:
             return "Write the note after the handle, e.g. `note @jane prefers DMs`."
         if len(text) > NOTE_LIMIT:
@@ -85,7 +87,8 @@ class Casework:
         with self.deps.session() as session:
             customer = find_customer(session, handle)
             if customer is None:
-                return f"No customer @{handle} in our records yet: notes attach to people who wrote to us."
+                who = escape_mrkdwn(handle)
+                return f"No customer @{who} in our records yet: notes attach to people who wrote to us."
             session.add(CustomerNote(customer_id=customer.id, author_id=author, text=text))
             audit.record(session, AuditAction.NOTE_ADDED, actor=author, customer_id=customer.id)
             open_cases = session.exec(

@@ -28,7 +28,7 @@ from slackbridge.services.deps import Deps
 from slackbridge.services.outcome import DONE, Outcome, refused
 from slackbridge.slack.blocks.draft import DraftView
 from slackbridge.slack.surfaces import Surfaces, draft_key
-from slackbridge.text import check_tweet_text, slack_to_plain
+from slackbridge.text import check_tweet_text, clean_optional, clean_text, slack_to_plain
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ def strip_reply_command(text: str) -> str:
     return text.lstrip()[len("reply:") :].strip()
 
 
+AI_MODEL_LIMIT = 100  # Draft.ai_model
 CARD_TS_WAIT = 10.0  # seconds a reply waits for a brand-new card's ts to be stored
 RECENT_THREAD = 120.0  # only threads started this recently may be a card still being stored
 
@@ -158,6 +159,9 @@ class Drafts:
         enforce_length: bool = True,
     ) -> DraftOutcome:
         """Store a draft (checked as X would) and show it in the case thread."""
+        # Slack text can carry what the store refuses (a NUL on PostgreSQL): clean it, never drop the draft.
+        text, notes = clean_text(text), clean_optional(notes)
+        ai_model = clean_optional(ai_model, AI_MODEL_LIMIT)
         check = check_tweet_text(text)
         homes = self.surfaces.approver_homes()  # a new draft waits for them on their Home tab
         with self.deps.session() as session:
@@ -234,6 +238,7 @@ class Drafts:
 
     def edit(self, draft_id: int, *, editor: str, text: str, expected_version: int) -> DraftOutcome:
         """Replace the text; any approval is reset, and a stale edit (someone else's first) is refused."""
+        text = clean_text(text)
         check = check_tweet_text(text)
         if not check.ok:
             return DraftOutcome(draft_id=draft_id, problem=check.problem)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -17,7 +17,6 @@ from slackbridge.models import (
     CaseSource,
     CaseStatus,
     Cursor,
-    Customer,
     Tweet,
     TweetSource,
     XUsage,
@@ -27,6 +26,7 @@ from slackbridge.services import audit
 from slackbridge.services.cases import Cases
 from slackbridge.services.claims import ClaimLost, DeliveryClaims
 from slackbridge.services.deps import Deps
+from slackbridge.services.storing import store_tweets
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces import card_key
 from slackbridge.slack.surfaces.base import Busy
@@ -34,7 +34,7 @@ from slackbridge.slack.surfaces.cards import channel_for
 from slackbridge.slack.surfaces.guard import SLACK_UNAVAILABLE
 from slackbridge.text import escape_mrkdwn
 from slackbridge.triage.types import Classification
-from slackbridge.x.types import XTweet, XUser
+from slackbridge.x.types import XTweet
 
 logger = logging.getLogger(__name__)
 
@@ -76,46 +76,6 @@ def count_usage(session: Session, purpose: str, *, reads: int = 0, writes: int =
         set_={"reads": table.c.reads + reads, "writes": table.c.writes + writes},
     )
     session.execute(statement)
-
-
-def upsert_customer(session: Session, user: XUser) -> None:
-    row = session.get(Customer, user.id)
-    if row is None:
-        row = Customer(id=user.id, username=user.username, name=user.name)
-    row.username, row.name = user.username, user.name
-    row.followers_count, row.verified = user.followers_count, user.verified
-    row.profile_image_url, row.updated_at = user.profile_image_url, utcnow()
-    session.add(row)
-
-
-def store_tweets(
-    session: Session, tweets: Iterable[XTweet], source: TweetSource, *, brand_id: str
-) -> list[str]:
-    """Insert posts we have not seen, skipping our own and plain retweets; returns the new ids."""
-    new_ids = []
-    for tweet in sorted(tweets, key=lambda t: int(t.id)):
-        if tweet.author_id == brand_id or tweet.is_retweet:
-            continue
-        if session.get(Tweet, tweet.id) is not None:
-            continue
-        if tweet.author:
-            upsert_customer(session, tweet.author)
-        session.add(
-            Tweet(
-                id=tweet.id,
-                author_id=tweet.author_id,
-                conversation_id=tweet.conversation_id,
-                text=tweet.text,
-                created_at=tweet.created_at,
-                in_reply_to_tweet_id=tweet.in_reply_to_tweet_id,
-                quoted_tweet_id=tweet.quoted_tweet_id,
-                lang=tweet.lang,
-                source=source,
-            )
-        )
-        audit.record(session, AuditAction.TWEET_STORED, tweet_id=tweet.id, source=str(source))
-        new_ids.append(tweet.id)
-    return new_ids
 
 
 FIRST_RUN_DAYS = 7  # with no cursor yet, read mentions this far back...

@@ -12,8 +12,9 @@ from slackbridge.models import AuditAction, ListenQuery, TweetSource, XUsage, ut
 from slackbridge.services import audit
 from slackbridge.services.approval import Approvers
 from slackbridge.services.deps import Deps
-from slackbridge.services.ingest import Ingest, count_usage, store_tweets
-from slackbridge.text import mentions_account
+from slackbridge.services.ingest import Ingest, count_usage
+from slackbridge.services.storing import store_tweets
+from slackbridge.text import clean_text, escape_code, mentions_account
 from slackbridge.x.types import XError, XErrorKind, XTweet
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def reads_today(session: Session) -> int:
 
 def clean_query(text: str) -> str:
     """`"acme refund"` as typed in Slack (curly quotes too) becomes the X query inside the outer quotes."""
-    text = text.strip().replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
+    text = clean_text(text).strip().replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
     if len(text) >= 2 and text[0] == '"' and text[-1] == '"' and text.count('"') == 2:
         text = text[1:-1].strip()
     return " ".join(text.split())
@@ -75,7 +76,7 @@ class Listening:
             audit.record(session, AuditAction.LISTEN_ADDED, actor=user, query_id=row.id, query=query)
             number = row.id
         where = f" in <#{self.deps.settings.listen_channel}>" if self.deps.settings.listen_channel else ""
-        return f"Listening query {number} added: `{query}`. Hits will appear{where} as cards."
+        return f"Listening query {number} added: `{escape_code(query)}`. Hits will appear{where} as cards."
 
     def remove(self, number: int, *, user: str) -> str:
         if not self.approvers.is_approver(user):

@@ -64,7 +64,7 @@ def service_env(slack: FakeSlack, x: FakeX, config: StormConfig) -> dict[str, st
         "LANG": "C.UTF-8",
         "PYTHONPATH": str(repo),
         "PYTHONUNBUFFERED": "1",
-        "SLACKBRIDGE_ENV_FILE": str(config.workdir / "none.env"),
+        "SLACKBRIDGE_ENV_FILE": os.devnull,
         "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,

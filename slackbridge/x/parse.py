@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from slackbridge.text import decode_x_text
+from slackbridge.text import clean_optional, clean_text, decode_x_text
 from slackbridge.x.types import TweetPage, XTweet, XUser
 
 # Only the author: the tweet field `referenced_tweets` already gives reply/quote ids, and every expanded
@@ -22,27 +23,39 @@ TWEET_FIELDS = [
 USER_FIELDS = ["username", "name", "verified", "public_metrics", "profile_image_url"]
 _SNOWFLAKE_EPOCH_MS = 1288834974657
 
+logger = logging.getLogger(__name__)
+
 
 def _fields() -> dict[str, list[str]]:
     return {"expansions": EXPANSIONS, "tweet_fields": TWEET_FIELDS, "user_fields": USER_FIELDS}
 
 
+# Every string from X is cleaned here (see text.clean_text): one odd post must not break storing or showing.
+
+
 def _user(data: dict[str, Any]) -> XUser:
     metrics = data.get("public_metrics") or {}
-    followers = metrics.get("followers_count")
+    followers = metrics.get("followers_count") if isinstance(metrics, dict) else None
+    if not (isinstance(followers, int | str) and str(followers).isdigit()):
+        followers = None
     return XUser(
-        id=str(data["id"]),
-        username=str(data.get("username", "")),
-        name=str(data.get("name", "")),
+        id=clean_text(data["id"]),
+        username=clean_text(data.get("username", "")),
+        name=clean_text(data.get("name", "")),
         followers_count=int(followers) if followers is not None else None,
-        verified=bool(data.get("verified", False)),
-        profile_image_url=data.get("profile_image_url"),
+        verified=data.get("verified") is True,
+        profile_image_url=clean_optional(data.get("profile_image_url")),
     )
 
 
 def _users_by_id(body: dict[str, Any]) -> dict[str, XUser]:
     users = (body.get("includes") or {}).get("users") or []
-    return {str(u["id"]): _user(u) for u in users if isinstance(u, dict) and "id" in u}
+    found: dict[str, XUser] = {}
+    for item in users:
+        if isinstance(item, dict) and "id" in item:
+            user = _user(item)
+            found[user.id] = user
+    return found
 
 
 def _created_at(data: dict[str, Any]) -> datetime:
@@ -55,21 +68,41 @@ def _created_at(data: dict[str, Any]) -> datetime:
 
 
 def _tweet(data: dict[str, Any], users: dict[str, XUser]) -> XTweet:
-    refs = {str(r.get("type")): str(r.get("id")) for r in data.get("referenced_tweets") or []}
-    tweet_id = str(data["id"])
-    author_id = str(data.get("author_id", ""))
+    refs = {
+        clean_text(r.get("type")): clean_text(r.get("id"))
+        for r in data.get("referenced_tweets") or []
+        if isinstance(r, dict)
+    }
+    tweet_id = clean_text(data["id"])
+    if not tweet_id.isdigit():
+        raise ValueError("a post id that is not a number")
+    author_id = clean_text(data.get("author_id", ""))
     return XTweet(
         id=tweet_id,
-        text=decode_x_text(str(data.get("text", ""))),
+        # Decoded first, then cleaned: an entity such as &#0; must not bring back what cleaning removes.
+        text=clean_text(decode_x_text(clean_text(data.get("text", "")))),
         author_id=author_id,
-        conversation_id=str(data.get("conversation_id") or tweet_id),
+        conversation_id=clean_text(data.get("conversation_id") or tweet_id),
         created_at=_created_at(data),
-        in_reply_to_tweet_id=refs.get("replied_to"),
-        quoted_tweet_id=refs.get("quoted"),
+        in_reply_to_tweet_id=refs.get("replied_to") or None,
+        quoted_tweet_id=refs.get("quoted") or None,
         is_retweet="retweeted" in refs,
-        lang=data.get("lang"),
+        lang=clean_optional(data.get("lang")),
         author=users.get(author_id),
     )
+
+
+def _tweets(items: list[Any], users: dict[str, XUser]) -> list[XTweet]:
+    """Every readable post of a page; one malformed post is left out (and named), never the whole page."""
+    tweets = []
+    for item in items:
+        try:
+            tweets.append(_tweet(item, users))
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raw_id = item.get("id") if isinstance(item, dict) else None
+            post_id = clean_text(raw_id, 32) if isinstance(raw_id, str | int) else "?"
+            logger.error("x.post_unreadable tweet=%s error=%s", post_id, type(exc).__name__)
+    return tweets
 
 
 def parse_page(body: dict[str, Any]) -> TweetPage:
@@ -77,7 +110,7 @@ def parse_page(body: dict[str, Any]) -> TweetPage:
     users = _users_by_id(body)
     meta = body.get("meta") or {}
     return TweetPage(
-        tweets=[_tweet(item, users) for item in body.get("data") or []],
-        newest_id=meta.get("newest_id"),
-        next_token=meta.get("next_token"),
+        tweets=_tweets(body.get("data") or [], users),
+        newest_id=clean_optional(meta.get("newest_id")),
+        next_token=clean_optional(meta.get("next_token")),
     )

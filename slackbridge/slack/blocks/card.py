@@ -18,7 +18,7 @@ from slackbridge.slack.blocks.common import (
 )
 from slackbridge.slack.blocks.triage import category_select
 from slackbridge.slack.ids import ActionId, Ref
-from slackbridge.text import escape_mrkdwn, tweet_url
+from slackbridge.text import escape_mrkdwn, truncate, tweet_url
 
 STATUS_LABELS = {
     "open": ":large_orange_circle: Open: waiting on us",
@@ -69,7 +69,7 @@ class CardView:
 
 
 def author_line(author: AuthorView) -> str:
-    name = escape_mrkdwn(author.name or author.username)
+    name = escape_mrkdwn(" ".join((author.name or author.username or "unknown").split()))
     handle = link(f"https://x.com/{author.username}", f"@{author.username}")
     parts = [f"*{name}*", handle]
     if author.verified:
@@ -87,18 +87,58 @@ def triage_line(view: CardView) -> str:
     if not view.category:
         return ""
     emoji = CATEGORY_EMOJI.get(view.category, "")
-    parts = [f"{emoji} {view.category.capitalize()}".strip()]
+    # Triage may come from a model reading the customer's post: its words are shown as data too.
+    parts = [f"{emoji} {escape_mrkdwn(view.category.capitalize())}".strip()]
     if view.sentiment:
-        parts.append(view.sentiment)
+        parts.append(escape_mrkdwn(view.sentiment))
     if view.urgency == "high":
         parts.append(":fire: *high urgency*")
     return " · ".join(parts)
 
 
+FALLBACK_SNIPPET = 150
+
+
+def _snippet(text: str, limit: int) -> str:
+    """Customer text on one line, shortened, escaped: for notification text and compact mrkdwn."""
+    return escape_mrkdwn(truncate(" ".join(text.split()), limit))
+
+
 def fallback_text(view: CardView) -> str:
-    """The notification text: escaped, so even previews cannot ping."""
-    snippet = escape_mrkdwn(view.tweet.text[:150])
-    return f"New X post from @{escape_mrkdwn(view.tweet.author.username)}: {snippet}"
+    """The notification text: escaped, so even previews cannot ping, link or format."""
+    handle = escape_mrkdwn(view.tweet.author.username)
+    return f"New X post from @{handle}: {_snippet(view.tweet.text, FALLBACK_SNIPPET)}"
+
+
+def followup_text(tweet: TweetView) -> str:
+    """The notification text of a follow-up in a case's thread."""
+    handle = escape_mrkdwn(tweet.author.username)
+    return f"Follow-up from @{handle}: {_snippet(tweet.text, FALLBACK_SNIPPET)}"
+
+
+DEGRADED_SNIPPET = 500
+
+
+def build_degraded_card(view: CardView) -> list[Block]:
+    """A plain card for a post whose full card Slack refused (e.g. invalid_blocks, msg_too_long).
+
+    Only short escaped text, a link to X and the one button people need to answer it: nothing in it
+    depends on what the customer wrote being well-formed. Post it with `fallback_text(view)`."""
+    url = tweet_url(view.tweet.author.username, view.tweet.id)
+    blocks: list[Block] = [
+        section(author_line(view.tweet.author)),
+        section(f"&gt; {_snippet(view.tweet.text, DEGRADED_SNIPPET) or '(empty)'}"),
+        context(
+            f"Case #{view.case_id} · {STATUS_LABELS.get(view.status, escape_mrkdwn(view.status))} · "
+            f"{link(url, 'View on X')} · shown in short: Slack refused the full card."
+        ),
+    ]
+    ref = Ref(case_id=view.case_id)
+    buttons = [button("Open on X", ActionId.OPEN_ON_X, ref, url=url)]
+    if view.source != "listen" and not view.moved_to_channel:
+        buttons.insert(0, button("Write a reply", ActionId.WRITE_REPLY, ref, style="primary"))
+    blocks.append(actions(f"case:{view.case_id}", *buttons))
+    return blocks
 
 
 def build_case_card(view: CardView) -> list[Block]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from slackbridge.slack.ids import ActionId, Ref, encode_ref
-from slackbridge.text import escape_mrkdwn, truncate
+from slackbridge.text import escape_link_label, escape_link_url, truncate
 
 Block = dict[str, Any]
 
@@ -14,7 +14,18 @@ SECTION_LIMIT = 3000
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": truncate(text, SECTION_LIMIT), "verbatim": True}
+    return {"type": "mrkdwn", "text": truncate_mrkdwn(text, SECTION_LIMIT), "verbatim": True}
+
+
+def truncate_mrkdwn(text: str, limit: int) -> str:
+    """Shorten mrkdwn without cutting a <…> token (an escape, link or mention) in half."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    opened = cut.rfind("<")
+    if opened > cut.rfind(">"):
+        cut = cut[:opened]
+    return cut + "…"
 
 
 def plain(text: str, *, emoji: bool = True) -> dict[str, Any]:
@@ -87,7 +98,7 @@ def slack_date(moment: datetime) -> str:
 
 
 def link(url: str, label: str) -> str:
-    return f"<{url}|{escape_mrkdwn(label).replace('|', '¦')}>"
+    return f"<{escape_link_url(url)}|{escape_link_label(label)}>"
 
 
 def user(user_id: str | None) -> str:

@@ -6,7 +6,7 @@ from slackbridge.services.listening import ListenLine
 from slackbridge.services.stats import Durations, Report
 from slackbridge.slack.blocks.common import Block, context, section, slack_date, user
 from slackbridge.slack.blocks.lookups import duration
-from slackbridge.text import escape_mrkdwn
+from slackbridge.text import escape_code, escape_mrkdwn
 
 HELP = [
     ("help", "this list", "/tweetcare help"),
@@ -102,6 +102,6 @@ def build_listen_list(lines: list[ListenLine], channel: str | None) -> list[Bloc
         else "No listening channel is set (SLACKBRIDGE_LISTEN_CHANNEL)."
     )
     text = "\n".join(
-        f"*{line.id}.* `{escape_mrkdwn(line.query)}` · added by {user(line.created_by)}" for line in lines
+        f"*{line.id}.* `{escape_code(line.query)}` · added by {user(line.created_by)}" for line in lines
     )
     return [section(f"*Listening for*\n{text}"), context(where)]

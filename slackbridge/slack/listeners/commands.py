@@ -65,7 +65,7 @@ def handle_user(services: Services, asked: Asked) -> Answer:
     profile = services.lookups.customer(handle)
     if profile is None:
         return say(f"No customer @{escape_mrkdwn(handle)} in our records: they have not written to us yet.")
-    return Answer(f"@{profile.username}: {profile.total_cases} cases", build_profile(profile))
+    return Answer(f"@{escape_mrkdwn(profile.username)}: {profile.total_cases} cases", build_profile(profile))
 
 
 def handle_note(services: Services, asked: Asked) -> Answer:

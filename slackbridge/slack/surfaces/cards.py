@@ -26,8 +26,10 @@ from slackbridge.slack.blocks.card import (
     CardView,
     TweetView,
     build_case_card,
+    build_degraded_card,
     build_followup,
     fallback_text,
+    followup_text,
 )
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces.base import (
@@ -39,7 +41,6 @@ from slackbridge.slack.surfaces.base import (
     parse_key,
 )
 from slackbridge.slack.surfaces.guard import CHANNEL_ERRORS, find_earlier
-from slackbridge.text import escape_mrkdwn
 
 logger = logging.getLogger(__name__)
 
@@ -95,15 +96,23 @@ def card_view(deps: Deps, session: Session, case: Case) -> CardView:
     )
 
 
-def card_message(view: CardView) -> Message:
+def card_message(view: CardView, *, degraded: bool = False) -> Message:
+    """The case card; its plain form once Slack has refused the full card of this post (a poison post)."""
+    if degraded:
+        return Message(fallback_text(view), build_degraded_card(view))
     return Message(fallback_text(view), build_case_card(view))
+
+
+def shown_degraded(session: Session, case: Case) -> bool:
+    """A card whose first post Slack refused before is shown (and kept) in its plain form."""
+    root = session.get(Tweet, case.root_tweet_id)
+    return bool(root and root.delivery_failures)
 
 
 def followup_message(case_id: int, view: TweetView) -> Message:
     if view.text == DELETED:
         return Message("A post deleted on X", build_followup(case_id, view))
-    text = f"Follow-up from @{escape_mrkdwn(view.author.username)}: {escape_mrkdwn(view.text[:150])}"
-    return Message(text, build_followup(case_id, view))
+    return Message(followup_text(view), build_followup(case_id, view))
 
 
 def channel_for(settings: Settings, case: Case, triaged_channel: str | None = None) -> str:
@@ -130,7 +139,9 @@ class Cards:
             case = session.get(Case, case_id)
             if case is None or case.thread_ts is None or case.channel_id is None:
                 return True
-            message = card_message(card_view(self.deps, session, case))
+            message = card_message(
+                card_view(self.deps, session, case), degraded=shown_degraded(session, case)
+            )
             channel, ts = case.channel_id, case.thread_ts
         self.deps.slack.update(channel, ts, message.text, message.blocks)
         return True
@@ -160,7 +171,8 @@ class Cards:
                 assert case is not None
                 if case.thread_ts is not None:
                     return False
-                message = card_message(card_view(self.deps, session, case))
+                view = card_view(self.deps, session, case)
+                message = card_message(view, degraded=shown_degraded(session, case))
                 channel = case.channel_id or channel_for(self.deps.settings, case)
             main = self.deps.settings.slack_channel
             found = self._earlier_attempt(tweet_id, [channel, main])
