@@ -63,6 +63,7 @@ class Settings:
     daily_read_budget: int = 500
     listener_threads: int = 16
     post_interval: float = 1.0  # seconds between messages to one channel (Slack allows ~1/s)
+    inbox_claim_seconds: float = 30.0  # a stored Slack request held by a process that died is retried after
 
     @property
     def socket_mode(self) -> bool:
@@ -208,6 +209,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         daily_read_budget=int(r.number("SLACKBRIDGE_DAILY_READ_BUDGET", 500, minimum=0, maximum=10_000_000)),
         listener_threads=int(r.number("SLACKBRIDGE_LISTENER_THREADS", 16, minimum=1, maximum=256)),
         post_interval=r.number("SLACKBRIDGE_POST_INTERVAL", 1.0, minimum=0, maximum=60),
+        inbox_claim_seconds=r.number("SLACKBRIDGE_INBOX_CLAIM_SECONDS", 30.0, minimum=1, maximum=600),
     )
     if r.problems:
         raise ConfigError(r.problems)

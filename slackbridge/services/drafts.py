@@ -164,7 +164,7 @@ class Drafts:
             if source_key:
                 existing = session.exec(select(Draft).where(Draft.source_key == source_key)).first()
                 if existing is not None:  # a retried Slack event: the draft already exists
-                    return DraftOutcome(draft_id=existing.id)
+                    return self._shown(existing.id, existing.slack_ts, case.channel_id, case.thread_ts)
             if not check.ok and enforce_length:
                 audit.record(
                     session,
@@ -194,8 +194,14 @@ class Drafts:
             try:
                 session.flush()
             except IntegrityError:
+                # The same message handled twice at once (a retry seen by two processes): the other one
+                # saved it, so the writer must not be told it was not saved.
                 session.rollback()
-                return DraftOutcome(problem="This draft was already saved.")
+                if source_key is None:
+                    return DraftOutcome(problem="This draft was already saved.")
+                with self.deps.session() as fresh:
+                    saved = fresh.exec(select(Draft).where(Draft.source_key == source_key)).first()
+                    return DraftOutcome(draft_id=saved.id if saved else None)
             audit.record(
                 session,
                 AuditAction.DRAFT_CREATED,
@@ -210,6 +216,14 @@ class Drafts:
             channel, thread_ts = case.channel_id, case.thread_ts
         assert draft_id is not None
         if channel and thread_ts:
+            self._post(draft_id, channel, thread_ts)
+        return DraftOutcome(draft_id=draft_id)
+
+    def _shown(
+        self, draft_id: int | None, slack_ts: str | None, channel: str | None, thread_ts: str | None
+    ) -> DraftOutcome:
+        """A draft stored by an earlier run that died before showing it is shown now (and once)."""
+        if draft_id is not None and slack_ts is None and channel and thread_ts:
             self._post(draft_id, channel, thread_ts)
         return DraftOutcome(draft_id=draft_id)
 

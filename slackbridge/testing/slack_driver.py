@@ -177,9 +177,16 @@ class SlackDriver:
     # ------------------------------------------------------------ Events API
 
     def event(
-        self, event: Json, *, retry_num: int | None = None, retry_reason: str | None = None
+        self,
+        event: Json,
+        *,
+        retry_num: int | None = None,
+        retry_reason: str | None = None,
+        event_id: str | None = None,
     ) -> DriverResult:
-        """Deliver ``event`` in an ``event_callback`` envelope, optionally as one of Slack's retries."""
+        """Deliver ``event`` in an ``event_callback`` envelope, optionally as one of Slack's retries.
+
+        Slack keeps the ``event_id`` of an event across its retries: pass the first delivery's to retry."""
         envelope = {
             "token": VERIFICATION_TOKEN,
             "team_id": self.team_id,
@@ -188,7 +195,7 @@ class SlackDriver:
             "api_app_id": self.api_app_id,
             "event": event,
             "type": "event_callback",
-            "event_id": f"Ev{secrets.token_hex(5).upper()}",
+            "event_id": event_id or f"Ev{secrets.token_hex(5).upper()}",
             "event_time": int(time.time()),
             "authorizations": [
                 {
@@ -219,8 +226,12 @@ class SlackDriver:
         ts: str | None = None,
         bot_id: str | None = None,
         subtype: str | None = None,
+        event_id: str | None = None,
+        retry_num: int | None = None,
     ) -> str:
-        """Someone replies in a thread: a ``message`` event (message.channels). Returns the ts used."""
+        """Someone replies in a thread: a ``message`` event (message.channels). Returns the ts used.
+
+        With the ``event_id`` (and ``ts``) of an earlier call, it is Slack delivering that event again."""
         ts = ts or self._ts()
         event: Json = {
             "type": "message",
@@ -249,10 +260,11 @@ class SlackDriver:
         if self.fake and self.fake.message(channel, thread_ts) is not None:
             parent = self.fake.message(channel, thread_ts) or {}
             event["parent_user_id"] = parent.get("user")
-            self.fake.add_message(
-                channel, user, text, thread_ts=thread_ts, ts=ts, bot_id=bot_id, subtype=subtype
-            )
-        self.last_result = self.event(event)
+            if self.fake.message(channel, ts) is None:  # a redelivery is not a new message
+                self.fake.add_message(
+                    channel, user, text, thread_ts=thread_ts, ts=ts, bot_id=bot_id, subtype=subtype
+                )
+        self.last_result = self.event(event, event_id=event_id, retry_num=retry_num)
         return ts
 
     def app_home_opened(self, user: str) -> DriverResult:
