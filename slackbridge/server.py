@@ -132,15 +132,17 @@ def make_wsgi(runtime: Runtime, inbox: Inbox | None = None) -> Wsgi:
     def store(environ: dict[str, Any], raw: bytes, start_response: StartResponse) -> Iterable[bytes] | None:
         """Verify, store and acknowledge a request for the inbox; None when Bolt should answer it."""
         assert inbox is not None
-        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
-        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
-        if not verifier.is_valid(body=raw, timestamp=timestamp, signature=signature):
-            logger.info("slack.invalid_signature")
-            return reply(start_response, "401 Unauthorized", {"error": "invalid request"})
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return None
+            return None  # not Slack's: Bolt refuses it as before
+        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+        if not (
+            timestamp.isdigit() and verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+        ):
+            logger.info("slack.invalid_signature")
+            return reply(start_response, "401 Unauthorized", {"error": "invalid request"})
         incoming = classify(body, str(environ.get("CONTENT_TYPE") or ""))
         if incoming is None:
             return None

@@ -102,9 +102,19 @@ class Drafts:
         return slack_to_plain(slack_text, resolve_user=self.deps.slack.user_name)
 
     def from_thread_message(
-        self, *, channel: str, thread_ts: str, message_ts: str, user: str, text: str
+        self,
+        *,
+        channel: str,
+        thread_ts: str,
+        message_ts: str,
+        user: str,
+        text: str,
+        redelivered: bool = False,
     ) -> DraftOutcome | None:
-        """A `reply:` message in a case thread; None when the thread is not a case's."""
+        """A `reply:` message in a case thread; None when the thread is not a case's.
+
+        `redelivered`: an earlier handling of this message died or failed, so a draft it stored but did
+        not show is shown now."""
         case_id, moved_to = self._case_for_thread(channel, thread_ts)
         if moved_to is not None:
             moved = f"This case moved to <#{moved_to}>: write `reply:` in its thread there."
@@ -116,6 +126,7 @@ class Drafts:
             author_id=user,
             text=self.to_plain(strip_reply_command(text)),
             source_key=f"msg:{channel}:{message_ts}",
+            show_existing=redelivered,
         )
 
     def _case_for_thread(self, channel: str, thread_ts: str) -> tuple[int | None, str | None]:
@@ -148,6 +159,7 @@ class Drafts:
         notes: str | None = None,
         source_key: str | None = None,
         enforce_length: bool = True,
+        show_existing: bool = False,
     ) -> DraftOutcome:
         """Store a draft (checked as X would) and show it in the case thread."""
         check = check_tweet_text(text)
@@ -163,7 +175,9 @@ class Drafts:
                 )
             if source_key:
                 existing = session.exec(select(Draft).where(Draft.source_key == source_key)).first()
-                if existing is not None:  # a retried Slack event: the draft already exists
+                if existing is not None and not show_existing:  # a retried Slack event: already saved
+                    return DraftOutcome(draft_id=existing.id)
+                if existing is not None:
                     return self._shown(existing.id, existing.slack_ts, case.channel_id, case.thread_ts)
             if not check.ok and enforce_length:
                 audit.record(

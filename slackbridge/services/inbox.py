@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 SOCKET = "application/json; mode=socket"  # a Socket Mode payload: no signature to check or renew
+ATTEMPT = "inbox_attempt"  # in the Bolt context: 1, or more when an earlier attempt died or failed
 
 # Clicks whose listener changes state go through the inbox. Clicks that open a modal stay live: their
 # trigger_id is valid for 3 seconds only, and a lost one costs the person nothing but another click.
@@ -229,7 +230,7 @@ class Inbox:
             if row is None or row.status != InboxStatus.PENDING or row.claimed_by != self.me:
                 return
             body, content_type, kind, attempts = row.body, row.content_type, row.kind, row.attempts
-        status, error = self._dispatch(body, content_type)
+        status, error = self._dispatch(body, content_type, attempts)
         if status < 500:
             if status >= 400:  # Bolt could not read it: running it again would not help
                 logger.warning("inbox.refused id=%s status=%s", row_id, status)
@@ -248,9 +249,11 @@ class Inbox:
                 .values(claimed_until=utcnow() + self.retry_after, error=error)
             )
 
-    def _dispatch(self, body: str, content_type: str) -> tuple[int, str | None]:
+    def _dispatch(self, body: str, content_type: str, attempt: int) -> tuple[int, str | None]:
+        # Listeners may finish what an earlier attempt (whose process died) left half done.
+        context = {ATTEMPT: attempt}
         if content_type == SOCKET:
-            request = BoltRequest(body=json.loads(body), mode="socket_mode")
+            request = BoltRequest(body=json.loads(body), mode="socket_mode", context=context)
         else:
             # Bolt checks the signature; a stored request may be older than its 5-minute window.
             timestamp = str(int(time.time()))
@@ -260,7 +263,7 @@ class Inbox:
                 "x-slack-request-timestamp": timestamp,
                 "x-slack-signature": signature or "",
             }
-            request = BoltRequest(body=body, headers=headers)
+            request = BoltRequest(body=body, headers=headers, context=context)
         try:
             response = self.dispatcher.dispatch(request)
         except Exception as exc:

@@ -13,7 +13,7 @@ import pytest
 from slackbridge.app import Services, build_app, build_inbox, build_services
 from slackbridge.config import Settings, load_settings
 from slackbridge.db import make_engine, upgrade
-from slackbridge.server import Process, Runtime, add_inbox_sweeper, make_wsgi
+from slackbridge.server import Process, Runtime, make_wsgi
 from slackbridge.testing.fake_slack import FakeSlack, find_button, message_text
 from slackbridge.testing.fake_x import FakeX
 from slackbridge.testing.slack_driver import SlackDriver
@@ -110,8 +110,7 @@ class RunningBridge:
         services = build_services(settings, engine=make_engine(self.db_url))
         app = build_app(settings, services)
         runtime = Runtime(app=app, services=services)
-        inbox = build_inbox(settings, services)
-        add_inbox_sweeper(runtime, inbox)  # not started: tests call inbox.sweep() themselves
+        inbox = build_inbox(settings, services)  # tests run its sweep() themselves where they need it
         self.process = Process(runtime=runtime, inbox=inbox)
         self.server = TestServer(make_wsgi(runtime, inbox)).start()
         driver = SlackDriver(self.server.url, SIGNING_SECRET, fake=self.slack)

@@ -137,6 +137,7 @@ def test_a_click_that_keeps_failing_tells_the_clicker_through_its_response_url(b
     card = _card(bridge)
     bridge.driver.thread_message(CHANNEL, card["ts"], AGENT, "reply: please approve me")
     [draft_msg] = wait_for(lambda: bridge.drafts_in(card), what="draft")
+    wait_for(lambda: [r.status for r in _inbox(bridge)] == [InboxStatus.DONE], what="the reply handled")
     with bridge.services.deps.engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE draft RENAME TO draft_away"))
     try:
