@@ -163,6 +163,8 @@ def make_wsgi(runtime: Runtime, inbox: Inbox | None = None) -> Wsgi:
             return slack(environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok, report = runtime.health()
+            if inbox is not None and ok:
+                report["inbox"] = inbox.counts()
             return reply(start_response, "200 OK" if ok else "503 Service Unavailable", {"ok": ok, **report})
         return reply(start_response, "404 Not Found", {"error": "not found"})
 

@@ -354,6 +354,17 @@ class Inbox:
             )
             return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
+    def counts(self) -> dict[str, int]:
+        """For /healthz: requests waiting (or being handled), and those given up on."""
+        with self.deps.session() as session:
+            rows = session.execute(
+                sa.select(col(SlackInbox.status), sa.func.count())
+                .where(col(SlackInbox.status) != InboxStatus.DONE)
+                .group_by(col(SlackInbox.status))
+            ).all()
+        found = {str(status): int(count) for status, count in rows}
+        return {"pending": found.get(InboxStatus.PENDING, 0), "failed": found.get(InboxStatus.FAILED, 0)}
+
     # ------------------------------------------------------------ keeping claims while we work
 
     def _release(self, row_id: int) -> None:

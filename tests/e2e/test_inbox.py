@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -127,6 +128,8 @@ def test_a_request_that_keeps_failing_is_marked_failed_and_the_writer_is_told(br
         with bridge.services.deps.engine.begin() as conn:
             conn.execute(sa.text("ALTER TABLE draft_away RENAME TO draft"))
     assert row.attempts == 3 and row.error
+    health = requests.get(f"{bridge.url}/healthz", timeout=5).json()
+    assert health["inbox"] == {"pending": 0, "failed": 1}
     [notice] = wait_for(lambda: bridge.slack.ephemerals(AGENT), what="notice")
     assert notice["text"] == NOT_DONE_REPLY
     assert notice.get("thread_ts") == card["ts"]
