@@ -52,7 +52,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from slackbridge.app import build_services
     from slackbridge.db import check_schema
     from slackbridge.logs import configure
-    from slackbridge.server import serve_http, serve_pollers_only, serve_socket_mode
+    from slackbridge.server import listen, serve_http, serve_pollers_only, serve_socket_mode
 
     settings = _settings()
     configure(args.log_level, _secrets(settings))
@@ -79,11 +79,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
             return 2
     else:
+        port = settings.port if args.port is None else args.port
+        try:
+            sock = listen(args.host, port)
+        except OSError as exc:
+            print(
+                f"slackbridge cannot start: cannot listen on {args.host}:{port} ({exc.strerror or exc}). "
+                "Is another process using that port? Choose one with --port or PORT.",
+                file=sys.stderr,
+            )
+            return 2
         services.deps.engine.dispose()  # each web worker opens its own connections after the fork
         return serve_http(
             lambda: build_process(settings, build_services(settings), pollers=pollers),
-            host=args.host,
-            port=settings.port if args.port is None else args.port,
+            sock=sock,
             workers=args.workers,
             threads=args.threads,
         )

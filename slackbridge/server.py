@@ -225,11 +225,10 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def serve_http(
-    build: Callable[[], Process], *, host: str, port: int, workers: int | None = None, threads: int = 8
+    build: Callable[[], Process], *, sock: socket.socket, workers: int | None = None, threads: int = 8
 ) -> int:
-    """Serve until SIGTERM or Ctrl-C; in-flight requests finish; returns the exit status."""
-    sock = listen(host, port)
-    real_port = sock.getsockname()[1]
+    """Serve on `sock` (from `listen`) until SIGTERM or Ctrl-C; in-flight requests finish; the exit status."""
+    host, real_port = sock.getsockname()[:2]
     options: dict[str, Any] = {
         "bind": [f"fd://{sock.detach()}"],  # gunicorn owns the socket from here
         "worker_class": "gthread",

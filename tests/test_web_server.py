@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -220,5 +221,31 @@ def test_a_reply_acknowledged_just_before_kill_9_is_drafted_once_after_restart(
             if database == "postgresql":
                 assert row.attempts == 2  # the dead process's attempt, then the sweep's
     finally:
+        slack.stop()
+        x.stop()
+
+
+def test_a_port_already_in_use_stops_start_up_with_one_clear_line(tmp_path: Path) -> None:
+    slack, x = _fakes()
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        db_url = f"sqlite:///{tmp_path / 'run.db'}"
+        upgrade(make_engine(db_url))
+        result = subprocess.run(  # noqa: S603
+            [PY, "-m", "slackbridge", "run", "--host", "127.0.0.1", "--port", str(port)],
+            env=_env(tmp_path, slack, x, db_url),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2
+        assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
+    finally:
+        taken.close()
         slack.stop()
         x.stop()
