@@ -242,6 +242,7 @@ class Inbox:
                 self._tell_not_done(kind, body, content_type)
             return
         logger.warning("inbox.attempt_failed id=%s attempt=%s", row_id, attempts)
+        self._release(row_id)  # stop renewing first, so the short claim below is not extended
         with self.deps.session() as session:  # let the claim lapse soon: a sweep runs it again
             session.execute(
                 sa.update(SlackInbox)
