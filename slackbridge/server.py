@@ -20,7 +20,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from slackbridge.app import Services
 from slackbridge.poller import Poller
-from slackbridge.services.inbox import Inbox, classify, classify_socket
+from slackbridge.services.inbox import Inbox
+from slackbridge.slack.inbound import classify, classify_socket
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from slackbridge.services.inbox import FORM, JSON, SOCKET, classify, classify_socket
 from slackbridge.slack.ids import ActionId
+from slackbridge.slack.inbound import FORM, JSON, SOCKET, classify, classify_socket
 
 
 def _click(action_id: str, *, action_ts: str = "1700000001.000200", user: str = "UAGENT") -> dict[str, Any]:

@@ -11,7 +11,6 @@ the claim has expired. After `max_attempts` failures the row is FAILED and the p
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -21,7 +20,6 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
@@ -36,31 +34,11 @@ from sqlmodel import col
 from slackbridge.models import InboxStatus, SlackInbox, utcnow
 from slackbridge.services.deps import Deps
 from slackbridge.slack.gateway import SlackError
-from slackbridge.slack.ids import ActionId
+from slackbridge.slack.inbound import FORM, SOCKET, Incoming
 
 logger = logging.getLogger(__name__)
 
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
-SOCKET = "application/json; mode=socket"  # a Socket Mode payload: no signature to check or renew
 ATTEMPT = "inbox_attempt"  # in the Bolt context: 1, or more when an earlier attempt died or failed
-
-# Clicks whose listener changes state go through the inbox. Clicks that open a modal stay live: their
-# trigger_id is valid for 3 seconds only, and a lost one costs the person nothing but another click.
-STORED_ACTIONS = frozenset(
-    {
-        ActionId.APPROVE,
-        ActionId.RETRY,
-        ActionId.DISCARD,
-        ActionId.RESOLVE,
-        ActionId.REOPEN,
-        ActionId.ASSIGN,
-        ActionId.TRACK,
-        ActionId.CATEGORY,
-        ActionId.SUGGEST,
-        ActionId.SUGGEST_RETRY,
-    }
-)
 
 NOT_DONE_REPLY = (
     ":warning: slackbridge received your `reply:` but could not handle it after several tries, so no "
@@ -70,75 +48,6 @@ NOT_DONE_CLICK = (
     ":warning: slackbridge received your click but could not handle it after several tries, so nothing "
     "changed. Please try again."
 )
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A request the front decided to store: its unique key, kind and raw body."""
-
-    key: str
-    kind: str  # event, action
-    body: str
-    content_type: str
-
-
-def classify(body: str, content_type: str) -> Incoming | None:
-    """The inbox entry for a request that changes state; None for everything Bolt should handle live."""
-    try:
-        if content_type.startswith(JSON):
-            payload = json.loads(body)
-            return _event(payload, body, JSON)
-        if content_type.startswith(FORM):
-            form = parse_qs(body, keep_blank_values=True)
-            if "payload" not in form:
-                return None  # a slash command: answered live (its response goes in the HTTP answer)
-            return _action(json.loads(form["payload"][0]), body, FORM)
-    except (ValueError, TypeError, AttributeError):
-        return None  # Bolt answers a malformed body as before
-    return None
-
-
-def classify_socket(kind: str, payload: dict[str, Any]) -> Incoming | None:
-    """The same decision for a Socket Mode envelope (`events_api` or `interactive`)."""
-    body = json.dumps(payload, separators=(",", ":"))
-    try:
-        if kind == "events_api":
-            return _event(payload, body, SOCKET)
-        if kind == "interactive":
-            return _action(payload, body, SOCKET)
-    except (ValueError, TypeError, AttributeError):
-        return None
-    return None
-
-
-def _event(payload: Any, body: str, content_type: str) -> Incoming | None:
-    if not isinstance(payload, dict) or payload.get("type") != "event_callback":
-        return None  # url_verification, app_rate_limited…: Bolt answers them
-    event_id = payload.get("event_id")
-    if not isinstance(event_id, str) or not event_id or len(event_id) > 120:
-        return None
-    return Incoming(f"event:{event_id}", "event", body, content_type)
-
-
-def _action(payload: Any, body: str, content_type: str) -> Incoming | None:
-    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
-        return None
-    actions = payload.get("actions")
-    if not isinstance(actions, list) or len(actions) != 1 or not isinstance(actions[0], dict):
-        return None
-    action = actions[0]
-    if action.get("action_id") not in STORED_ACTIONS:
-        return None
-    container = payload.get("container") or {}
-    identity = [
-        str((payload.get("team") or {}).get("id") or ""),
-        str(container.get("message_ts") or container.get("view_id") or ""),
-        str((payload.get("user") or {}).get("id") or ""),
-        str(action.get("action_id")),
-        str(action.get("action_ts") or ""),
-    ]
-    digest = hashlib.sha256("\x1f".join(identity).encode()).hexdigest()
-    return Incoming(f"action:{digest}", "action", body, content_type)
 
 
 def process_id() -> str:
