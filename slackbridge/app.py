@@ -27,6 +27,7 @@ from slackbridge.services.compliance import Compliance
 from slackbridge.services.deps import Deps
 from slackbridge.services.drafts import Drafts
 from slackbridge.services.home import HomeTab
+from slackbridge.services.inbox import Inbox
 from slackbridge.services.ingest import Ingest
 from slackbridge.services.listening import Listening
 from slackbridge.services.lookups import Lookups
@@ -167,13 +168,17 @@ def build_services(
     return services
 
 
-def build_app(settings: Settings, services: Services) -> App:
-    """The Bolt app; listeners run on a pool big enough for slow X and model calls after the ack."""
+def build_app(settings: Settings, services: Services, *, process_before_response: bool = False) -> App:
+    """The Bolt app; listeners run on a pool big enough for slow X and model calls after the ack.
+
+    With `process_before_response` (the inbox's dispatcher) a dispatch returns once the listener is done."""
     app = App(
         signing_secret=settings.slack_signing_secret,
         client=services.deps.slack.client,
+        process_before_response=process_before_response,
         listener_executor=ThreadPoolExecutor(
-            max_workers=settings.listener_threads, thread_name_prefix="listener"
+            max_workers=1 if process_before_response else settings.listener_threads,
+            thread_name_prefix="listener",
         ),
         # Bolt resets the level of the logger named after the app on every request: keep it off ours.
         name="slackbridge.slack.bolt",
@@ -191,3 +196,14 @@ def build_app(settings: Settings, services: Services) -> App:
         return None
 
     return app
+
+
+def build_inbox(settings: Settings, services: Services) -> Inbox:
+    """The store-then-acknowledge inbox, dispatching through its own copy of the app's listeners."""
+    return Inbox(
+        services.deps,
+        build_app(settings, services, process_before_response=True),
+        signing_secret=settings.slack_signing_secret,
+        workers=settings.listener_threads,
+        claim_seconds=settings.inbox_claim_seconds,
+    )

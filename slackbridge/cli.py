@@ -9,6 +9,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 from dotenv import load_dotenv
 from slack_sdk.errors import SlackApiError
@@ -22,6 +23,10 @@ from slackbridge.config import (
     load_triage_settings,
 )
 from slackbridge.x.types import XError
+
+if TYPE_CHECKING:
+    from slackbridge.app import Services
+    from slackbridge.server import Process
 
 logger = logging.getLogger("slackbridge")
 
@@ -50,36 +55,28 @@ def _secrets(settings: Settings) -> list[str | None]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from slackbridge.app import build_app, build_services
+    from slackbridge.app import build_services
     from slackbridge.db import check_schema
     from slackbridge.logs import configure
-    from slackbridge.server import Runtime, serve_http, serve_pollers_only, serve_socket_mode
+    from slackbridge.server import listen, serve_http, serve_pollers_only, serve_socket_mode
     from slackbridge.startup import verify
 
     settings = _settings()
     configure(args.log_level, _secrets(settings))
     verify(settings, args)  # the database, Slack, X and the port, each failure in one line
+    # Checks run once, here (in gunicorn's master before it forks): team files, then the schema.
     services = build_services(settings)
     problem = check_schema(services.deps.engine)
     if problem:
         print(f"slackbridge cannot start: {problem}", file=sys.stderr)
         return 2
-    app = build_app(settings, services)
-    runtime = Runtime(app=app, services=services)
-    try:
-        brand = services.deps.brand()  # links and notes need the handle, in web-only processes too
-        logger.info("x.brand username=%s", brand.username)
-    except XError as exc:
-        logger.warning("x.brand_unknown kind=%s: looked up again when first needed", exc.kind)
-    runtime.add_default_loops()  # every process shows stored posts in Slack
-    if not args.no_poller:
-        runtime.add_default_pollers()
+    pollers = not args.no_poller
     if args.poller_only:
-        serve_pollers_only(runtime)
+        serve_pollers_only(build_process(settings, services, pollers=True))
     elif settings.socket_mode:
         assert settings.slack_app_token
         try:
-            serve_socket_mode(runtime, settings.slack_app_token)
+            serve_socket_mode(build_process(settings, services, pollers=pollers), settings.slack_app_token)
         except SlackApiError as exc:
             code = exc.response.get("error", "unknown_error")
             print(
@@ -90,8 +87,54 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
             return 2
     else:
-        serve_http(runtime, host=args.host, port=settings.port if args.port is None else args.port)
+        port = settings.port if args.port is None else args.port
+        try:
+            sock = listen(args.host, port)
+        except OSError as exc:
+            print(
+                f"slackbridge cannot start: cannot listen on {args.host}:{port} ({exc.strerror or exc}). "
+                "Is another process using that port? Choose one with --port or PORT.",
+                file=sys.stderr,
+            )
+            return 2
+        services.deps.engine.dispose()  # each web worker opens its own connections after the fork
+        return serve_http(
+            lambda: build_process(settings, build_services(settings), pollers=pollers),
+            sock=sock,
+            workers=args.workers,
+            threads=args.threads,
+        )
     return 0
+
+
+def build_process(settings: Settings, services: Services, *, pollers: bool) -> Process:
+    """One serving process: the Bolt app, the inbox and its sweep, and (unless told not to) the pollers."""
+    from slackbridge.app import build_app, build_inbox
+    from slackbridge.runtime import Runtime
+    from slackbridge.server import Process, add_inbox_sweeper
+
+    runtime = Runtime(app=build_app(settings, services), services=services)
+    try:
+        brand = services.deps.brand()  # links and notes need the handle, in web-only processes too
+        logger.info("x.brand username=%s", brand.username)
+    except XError as exc:
+        logger.warning("x.brand_unknown kind=%s: looked up again when first needed", exc.kind)
+    runtime.add_default_loops()  # every process shows stored posts in Slack and re-renders surfaces
+    if pollers:
+        runtime.add_default_pollers()  # leader-only: one process at a time polls each source
+    inbox = build_inbox(settings, services)
+    add_inbox_sweeper(runtime, inbox)
+    return Process(runtime=runtime, inbox=inbox)
+
+
+def _positive(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {raw!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -146,6 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--poller-only", action="store_true", help="poll X and deliver to Slack, serve no HTTP (worker)"
+    )
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="HTTP mode: web worker processes (default $WEB_CONCURRENCY, or 1)",
+    )
+    run.add_argument(
+        "--threads", type=_positive, default=8, help="HTTP mode: request threads per worker (default 8)"
     )
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(func=cmd_run)

@@ -1,151 +1,195 @@
-"""The running service: the Slack endpoint on a production WSGI server, plus the pollers, in one process."""
+"""The running service: the Slack endpoint on gunicorn (workers and threads), the inbox, the pollers."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import signal
+import socket
 import threading
-import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress import wasyncore
-from waitress.server import create_server
+from slack_sdk.signature import SignatureVerifier
 
 from slackbridge.runtime import Runtime
+from slackbridge.services.inbox import Inbox
+from slackbridge.slack.inbound import classify, classify_socket
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 1 << 20  # Slack payloads are small; refuse anything absurd before Bolt parses it
+INBOX_SWEEP_SECONDS = 3.0  # how often every process looks for stored Slack requests whose process died
+GRACEFUL_SECONDS = 30  # SIGTERM: in-flight requests get this long to finish
 
 StartResponse = Callable[..., Any]
+Wsgi = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-def make_wsgi(runtime: Runtime) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """POST /slack/events for everything Slack sends; GET /healthz for the platform."""
+def add_inbox_sweeper(runtime: Runtime, inbox: Inbox) -> None:
+    """Every process takes over stored Slack requests whose process died (whatever leadership says)."""
+    runtime.add_loop("inbox", inbox.sweep, INBOX_SWEEP_SECONDS)
+
+
+def make_wsgi(runtime: Runtime, inbox: Inbox | None = None) -> Wsgi:
+    """POST /slack/events for everything Slack sends; GET /healthz for the platform.
+
+    With an inbox, events and state-changing clicks are stored (one INSERT) and acknowledged at once;
+    url_verification, commands, modals and clicks that open a modal go to Bolt live, as before."""
     handler = SlackRequestHandler(runtime.app)
+    verifier = SignatureVerifier(runtime.services.deps.settings.slack_signing_secret)
 
     def reply(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
         body = json.dumps(payload).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
+    def slack(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return reply(start_response, "400 Bad Request", {"error": "bad Content-Length"})
+        if length > MAX_BODY:
+            return reply(start_response, "413 Request Entity Too Large", {"error": "request too large"})
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(raw)  # Bolt reads the body again
+        if inbox is not None:
+            stored = store(environ, raw, start_response)
+            if stored is not None:
+                return stored
+        try:
+            return handler(environ, start_response)
+        except (ValueError, UnicodeDecodeError, TypeError, KeyError, AttributeError):
+            # Bolt parses the body (and matches listeners on it) before some checks: a broken payload
+            # must get a clear 400, not a stack trace and a 500.
+            logger.warning("slack.malformed_request length=%s", environ.get("CONTENT_LENGTH"), exc_info=True)
+            return reply(start_response, "400 Bad Request", {"error": "malformed Slack request body"})
+
+    def store(environ: dict[str, Any], raw: bytes, start_response: StartResponse) -> Iterable[bytes] | None:
+        """Verify, store and acknowledge a request for the inbox; None when Bolt should answer it."""
+        assert inbox is not None
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None  # not Slack's: Bolt refuses it as before
+        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+        if not (
+            timestamp.isdigit() and verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+        ):
+            logger.info("slack.invalid_signature")
+            return reply(start_response, "401 Unauthorized", {"error": "invalid request"})
+        incoming = classify(body, str(environ.get("CONTENT_TYPE") or ""))
+        if incoming is None:
+            return None
+        try:
+            inbox.accept(incoming)  # a duplicate (Slack's retry, another process) is acknowledged as well
+        except Exception:
+            # Not stored, so not acknowledged: Slack retries an event, and a clicker sees Slack's error.
+            logger.exception("inbox.store_failed kind=%s", incoming.kind)
+            return reply(start_response, "503 Service Unavailable", {"error": "store unavailable"})
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         if path == "/slack/events":
             if method != "POST":
                 return reply(start_response, "405 Method Not Allowed", {"error": "use POST"})
-            try:
-                return handler(environ, start_response)
-            except (ValueError, UnicodeDecodeError, TypeError, KeyError, AttributeError):
-                # Bolt parses the body (and matches listeners on it) before some checks: a broken payload
-                # must get a clear 400, not a stack trace and a 500.
-                logger.warning(
-                    "slack.malformed_request length=%s", environ.get("CONTENT_LENGTH"), exc_info=True
-                )
-                return reply(start_response, "400 Bad Request", {"error": "malformed Slack request body"})
+            return slack(environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok, report = runtime.health()
+            if inbox is not None and ok:
+                report["inbox"] = inbox.counts()
             return reply(start_response, "200 OK" if ok else "503 Service Unavailable", {"ok": ok, **report})
         return reply(start_response, "404 Not Found", {"error": "not found"})
 
     return wsgi
 
 
-class HttpServer:
-    """waitress, driven by our own loop so that stopping never touches its sockets from another thread.
+@dataclass
+class Process:
+    """What one serving process holds: the runtime (app, services, loops) and its inbox."""
 
-    waitress closes its sockets and its wake-up pipe only safely on the loop's own thread; closing them from
-    a signal handler or a test thread races the loop and can close a descriptor another object reuses.
-    Here the loop itself notices the stop request, stops accepting, lets in-flight requests finish (it keeps
-    writing their answers meanwhile), then closes everything.
-    """
+    runtime: Runtime
+    inbox: Inbox
 
-    TICK = 0.2  # how often the loop looks at the stop flag; the pipe still wakes it for every answer
+    def start(self) -> None:
+        self.runtime.start_pollers()
 
-    def __init__(
-        self,
-        wsgi: Callable[[dict[str, Any], StartResponse], Iterable[bytes]],
-        *,
-        host: str,
-        port: int,
-        threads: int = 8,
-    ) -> None:
-        self._server: Any = create_server(
-            wsgi, host=host, port=port, threads=threads, max_request_body_size=MAX_BODY, ident="slackbridge"
-        )
-        self._stop_requested = threading.Event()
-        self._stopped = threading.Event()
-        self._closing = threading.RLock()  # re-entrant: a signal handler may run while serve() holds it
-        self._closed = False
-        self.grace = 10.0
-
-    @property
-    def port(self) -> int:
-        return int(self._server.effective_port)
-
-    def serve(self) -> None:
-        """Serve until `request_stop`, then drain and close; returns once every socket is closed."""
-        sockets = self._server._map
-        try:
-            while sockets and not self._stop_requested.is_set():
-                wasyncore.loop(timeout=self.TICK, map=sockets, count=1)
-            self._drain(sockets)
-        finally:
-            with self._closing:
-                self._closed = True
-                wasyncore.close_all(sockets)
-            self._stopped.set()
-
-    def _drain(self, sockets: dict[int, Any]) -> None:
-        self._server.accepting = False  # new connections wait in the backlog and are reset on close
-        workers = self._server.task_dispatcher
-        workers.set_thread_count(0)  # idle workers leave now, busy ones after their request
-        deadline = time.monotonic() + self.grace
-        while sockets and workers.threads and time.monotonic() < deadline:
-            wasyncore.loop(timeout=0.02, map=sockets, count=1)
-        if workers.threads:
-            logger.warning("server.stop_grace_exceeded busy_workers=%s", len(workers.threads))
-        # Flush what the last requests wrote, briefly: a client that stopped reading must not hold us.
-        flush_until = time.monotonic() + 1.0
-        while time.monotonic() < flush_until and any(
-            channel.writable() for channel in list(sockets.values()) if channel is not self._server
-        ):
-            wasyncore.loop(timeout=0.05, map=sockets, count=1)
-
-    def request_stop(self) -> None:
-        """Safe from any thread, and from a signal handler on the serving thread."""
-        self._stop_requested.set()
-        with self._closing:  # wake the loop now rather than at its next tick, unless it has closed the pipe
-            trigger = self._server.trigger
-            if not self._closed and not trigger._closed:
-                trigger.pull_trigger()
-
-    def stop(self, timeout: float | None = None) -> bool:
-        """From another thread: request the stop and wait until the server has closed its sockets."""
-        self.request_stop()
-        return self._stopped.wait(self.grace + 5 if timeout is None else timeout)
+    def stop(self) -> None:
+        self.runtime.stop()
+        self.inbox.close()
 
 
-def serve_http(runtime: Runtime, *, host: str, port: int, threads: int = 8) -> None:
-    """Serve until SIGTERM or Ctrl-C, then stop the pollers and let in-flight requests finish."""
-    server = HttpServer(make_wsgi(runtime), host=host, port=port, threads=threads)
+class WebServer(BaseApplication):
+    """gunicorn through its documented custom-application API: gthread workers, each with its own process.
 
-    def stop(signum: int, _frame: Any) -> None:
-        logger.info("server.stopping signal=%s", signal.Signals(signum).name)
-        server.request_stop()
+    Start-up checks ran in the master already; each worker builds its services (and database engine)
+    after the fork, starts its loops, and stops them when it exits (SIGTERM lets in-flight requests end)."""
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    runtime.start_pollers()
-    logger.info("server.listening host=%s port=%s", host, server.port)
+    def __init__(self, build: Callable[[], Process], options: dict[str, Any]) -> None:
+        self.build = build
+        self.options = options
+        self.process: Process | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+        self.cfg.set("worker_exit", self._worker_exit)
+
+    def load(self) -> Wsgi:
+        self.process = self.build()
+        self.process.start()
+        return make_wsgi(self.process.runtime, self.process.inbox)
+
+    def _worker_exit(self, _server: Any, _worker: Any) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind in the master before forking, so `--port 0` has a real port to log and hand to gunicorn."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+def serve_http(
+    build: Callable[[], Process], *, sock: socket.socket, workers: int | None = None, threads: int = 8
+) -> int:
+    """Serve on `sock` (from `listen`) until SIGTERM or Ctrl-C; in-flight requests finish; the exit status."""
+    host, real_port = sock.getsockname()[:2]
+    options: dict[str, Any] = {
+        "bind": [f"fd://{sock.detach()}"],  # gunicorn owns the socket from here
+        "worker_class": "gthread",
+        "threads": threads,
+        "graceful_timeout": GRACEFUL_SECONDS,
+        "proc_name": "slackbridge",
+        "accesslog": None,
+    }
+    if workers is not None:
+        options["workers"] = workers  # else gunicorn's default: $WEB_CONCURRENCY, or 1
+    server = WebServer(build, options)
+    logger.info(
+        "server.listening host=%s port=%s workers=%s threads=%s", host, real_port, server.cfg.workers, threads
+    )
     try:
-        server.serve()
+        server.run()
+    except SystemExit as exc:  # gunicorn's master ends by exiting; we still log and return
+        return exc.code if isinstance(exc.code, int) else 0
     finally:
-        runtime.stop()
         logger.info("server.stopped")
+    return 0
 
 
 def _wait_for_signal() -> None:
@@ -159,28 +203,49 @@ def _wait_for_signal() -> None:
     stopping.wait()
 
 
-def serve_pollers_only(runtime: Runtime) -> None:
-    """A worker process: the pollers alone, for deployments that run several web processes."""
-    runtime.start_pollers()
-    logger.info("worker.started pollers=%s", [p.name for p in runtime.pollers])
+def serve_pollers_only(process: Process) -> None:
+    """A worker process: the pollers and the inbox sweep, for deployments that run several web processes."""
+    process.start()
+    logger.info("worker.started pollers=%s", [p.name for p in process.runtime.pollers])
     try:
         _wait_for_signal()
     finally:
-        runtime.stop()
+        process.stop()
         logger.info("server.stopped")
 
 
-def serve_socket_mode(runtime: Runtime, app_token: str) -> None:
-    """Socket Mode: Slack connects out over a websocket, so no public URL is needed."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+def serve_socket_mode(process: Process, app_token: str) -> None:
+    """Socket Mode: Slack connects out over a websocket, so no public URL is needed.
 
-    handler = SocketModeHandler(runtime.app, app_token)
-    runtime.start_pollers()
+    Events and state-changing clicks are stored in the inbox before their envelope is acknowledged, as
+    over HTTP; everything else is dispatched by Bolt as usual."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.socket_mode.client import BaseSocketModeClient
+    from slack_sdk.socket_mode.request import SocketModeRequest
+    from slack_sdk.socket_mode.response import SocketModeResponse
+
+    inbox = process.inbox
+
+    class InboxSocketModeHandler(SocketModeHandler):
+        def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
+            incoming = classify_socket(req.type, req.payload)
+            if incoming is None:
+                return super().handle(client, req)  # type: ignore[arg-type]
+            try:
+                inbox.accept(incoming)
+            except Exception:  # not stored, so not acknowledged: Slack retries the event
+                logger.exception("inbox.store_failed kind=%s", incoming.kind)
+                return None
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return None
+
+    handler = InboxSocketModeHandler(process.runtime.app, app_token)
+    process.start()
     try:
         handler.connect()  # raises when apps.connections.open refuses: the pollers must still stop
         logger.info("server.socket_mode_connected")
         _wait_for_signal()
     finally:
         handler.close()
-        runtime.stop()
+        process.stop()
         logger.info("server.stopped")

@@ -112,9 +112,19 @@ class Drafts:
         return slack_to_plain(slack_text, resolve_user=self.deps.slack.user_name)
 
     def from_thread_message(
-        self, *, channel: str, thread_ts: str, message_ts: str, user: str, text: str
+        self,
+        *,
+        channel: str,
+        thread_ts: str,
+        message_ts: str,
+        user: str,
+        text: str,
+        redelivered: bool = False,
     ) -> DraftOutcome | None:
-        """A `reply:` message in a case thread; None when the thread is not a case's."""
+        """A `reply:` message in a case thread; None when the thread is not a case's.
+
+        `redelivered`: an earlier handling of this message died or failed, so a draft it stored but did
+        not show is shown now."""
         case_id, moved_to = self._case_for_thread(channel, thread_ts)
         if moved_to is not None:
             return DraftOutcome(problem=messages.case_moved(moved_to))
@@ -125,6 +135,7 @@ class Drafts:
             author_id=user,
             text=self.to_plain(strip_reply_command(text)),
             source_key=f"msg:{channel}:{message_ts}",
+            show_existing=redelivered,
         )
 
     def _case_for_thread(self, channel: str, thread_ts: str) -> tuple[int | None, str | None]:
@@ -157,6 +168,7 @@ class Drafts:
         notes: str | None = None,
         source_key: str | None = None,
         enforce_length: bool = True,
+        show_existing: bool = False,
     ) -> DraftOutcome:
         """Store a draft (checked as X would) and show it in the case thread."""
         # Slack text can carry what the store refuses (a NUL on PostgreSQL): clean it, never drop the draft.
@@ -172,8 +184,10 @@ class Drafts:
                 return DraftOutcome(problem=messages.LISTEN_NO_API_REPLY)
             if source_key:
                 existing = session.exec(select(Draft).where(Draft.source_key == source_key)).first()
-                if existing is not None:  # a retried Slack event: the draft already exists
+                if existing is not None and not show_existing:  # a retried Slack event: already saved
                     return DraftOutcome(draft_id=existing.id)
+                if existing is not None:
+                    return self._shown(existing.id, existing.slack_ts, case.channel_id, case.thread_ts)
             if not check.ok and enforce_length:
                 audit.record(
                     session,
@@ -203,8 +217,14 @@ class Drafts:
             try:
                 session.flush()
             except IntegrityError:
+                # The same message handled twice at once (a retry seen by two processes): the other one
+                # saved it, so the writer must not be told it was not saved.
                 session.rollback()
-                return DraftOutcome(problem=messages.DRAFT_ALREADY_SAVED)
+                if source_key is None:
+                    return DraftOutcome(problem=messages.DRAFT_ALREADY_SAVED)
+                with self.deps.session() as fresh:
+                    saved = fresh.exec(select(Draft).where(Draft.source_key == source_key)).first()
+                    return DraftOutcome(draft_id=saved.id if saved else None)
             audit.record(
                 session,
                 AuditAction.DRAFT_CREATED,
@@ -220,6 +240,15 @@ class Drafts:
             # Counted with the draft itself: a crash before Slack shows it leaves it for sweep().
             self.surfaces.touch(session, draft_key(draft_id), *homes)
         self.surfaces.show(draft_key(draft_id), *homes)
+        return DraftOutcome(draft_id=draft_id)
+
+    def _shown(
+        self, draft_id: int | None, slack_ts: str | None, channel: str | None, thread_ts: str | None
+    ) -> DraftOutcome:
+        """A draft stored by an earlier run that died before showing it is shown now (and once: the draft
+        surface posts with the lost-answer guard)."""
+        if draft_id is not None and slack_ts is None and channel and thread_ts:
+            self.surfaces.show(draft_key(draft_id))
         return DraftOutcome(draft_id=draft_id)
 
     def _notes(self, target: Tweet, notes: str | None, length_problem: str | None) -> str | None:

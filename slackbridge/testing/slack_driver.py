@@ -231,12 +231,16 @@ class SlackDriver:
         ts: str | None = None,
         bot_id: str | None = None,
         subtype: str | None = None,
+        event_id: str | None = None,
+        retry_num: int | None = None,
     ) -> str:
-        """Someone replies in a thread: a ``message`` event (message.channels). Returns the ts used."""
+        """Someone replies in a thread: a ``message`` event (message.channels). Returns the ts used.
+
+        With the ``event_id`` (and ``ts``) of an earlier call, it is Slack delivering that event again."""
         event = self.thread_message_event(
             channel, thread_ts, user, text, ts=ts, bot_id=bot_id, subtype=subtype
         )
-        self.last_result = self.event(event)
+        self.last_result = self.event(event, event_id=event_id, retry_num=retry_num)
         return str(event["ts"])
 
     def thread_message_event(
@@ -279,9 +283,10 @@ class SlackDriver:
         if self.fake and self.fake.message(channel, thread_ts) is not None:
             parent = self.fake.message(channel, thread_ts) or {}
             event["parent_user_id"] = parent.get("user")
-            self.fake.add_message(
-                channel, user, text, thread_ts=thread_ts, ts=ts, bot_id=bot_id, subtype=subtype
-            )
+            if self.fake.message(channel, ts) is None:  # a redelivery is not a new message
+                self.fake.add_message(
+                    channel, user, text, thread_ts=thread_ts, ts=ts, bot_id=bot_id, subtype=subtype
+                )
         return event
 
     def app_home_opened(self, user: str) -> DriverResult:

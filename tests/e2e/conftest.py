@@ -1,8 +1,7 @@
-"""The whole service over real HTTP: fake Slack and X servers, the real Bolt app on waitress, a real store."""
+"""The whole service over real HTTP: fake Slack and X servers, the real Bolt app and inbox, a real store."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -11,13 +10,14 @@ from typing import Any
 
 import pytest
 
-from slackbridge.app import Services, build_app, build_services
+from slackbridge.app import Services, build_app, build_inbox, build_services
 from slackbridge.config import Settings, load_settings
 from slackbridge.db import make_engine, upgrade
-from slackbridge.server import HttpServer, Runtime, make_wsgi
+from slackbridge.server import Process, Runtime, make_wsgi
 from slackbridge.testing.fake_slack import FakeSlack, find_button, message_text
 from slackbridge.testing.fake_x import FakeX
 from slackbridge.testing.slack_driver import SlackDriver
+from slackbridge.testing.wsgi_server import TestServer
 
 SIGNING_SECRET = "test-signing-secret"
 CHANNEL = "C0CARDS"
@@ -47,6 +47,7 @@ class Bridge:
     services: Services
     runtime: Runtime
     url: str
+    process: Process | None = None
 
     def poll(self) -> int:
         return self.runtime.mentions_round()
@@ -101,23 +102,27 @@ class RunningBridge:
 
     def __init__(self, slack: FakeSlack, x: FakeX, db_url: str, env_extra: dict[str, str]) -> None:
         self.slack, self.x, self.db_url, self.env_extra = slack, x, db_url, env_extra
-        self.server: HttpServer | None = None
+        self.server: TestServer | None = None
+        self.process: Process | None = None
 
     def start(self) -> Bridge:
         settings = load_settings(bridge_env(self.slack, self.x, self.db_url, **self.env_extra))
         services = build_services(settings, engine=make_engine(self.db_url))
         app = build_app(settings, services)
         runtime = Runtime(app=app, services=services)
-        self.server = HttpServer(make_wsgi(runtime), host="127.0.0.1", port=0, threads=8)
-        threading.Thread(target=self.server.serve, name="bridge-under-test", daemon=True).start()
-        url = f"http://127.0.0.1:{self.server.port}"
-        driver = SlackDriver(url, SIGNING_SECRET, fake=self.slack)
-        return Bridge(self.slack, self.x, driver, settings, services, runtime, url)
+        inbox = build_inbox(settings, services)  # tests run its sweep() themselves where they need it
+        self.process = Process(runtime=runtime, inbox=inbox)
+        self.server = TestServer(make_wsgi(runtime, inbox)).start()
+        driver = SlackDriver(self.server.url, SIGNING_SECRET, fake=self.slack)
+        return Bridge(self.slack, self.x, driver, settings, services, runtime, self.server.url, self.process)
 
     def stop(self) -> None:
         if self.server is not None:
-            assert self.server.stop(), "the server did not close its sockets in time"
+            self.server.stop()
             self.server = None
+        if self.process is not None:
+            self.process.inbox.close()
+            self.process = None
 
 
 @pytest.fixture

@@ -10,7 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, col, select
 
+from slackbridge.db import make_engine
+from slackbridge.models import InboxStatus, SlackInbox
 from slackbridge.testing.fake_slack import FakeSlack, find_button, message_text
 from slackbridge.testing.fake_x import FakeX
 from slackbridge.testing.slack_driver import SlackDriver
@@ -55,7 +58,7 @@ def service(fakes: tuple[FakeSlack, FakeX], tmp_path: Path) -> Iterator[subproce
 
 
 def test_service_over_socket_mode_drafts_approves_posts_once_and_stops_on_sigterm(
-    fakes: tuple[FakeSlack, FakeX], service: subprocess.Popen[str]
+    fakes: tuple[FakeSlack, FakeX], service: subprocess.Popen[str], tmp_path: Path
 ) -> None:
     slack, x = fakes
     tweet_id = x.mention("jane", "@acme my parcel never arrived")
@@ -71,8 +74,14 @@ def test_service_over_socket_mode_drafts_approves_posts_once_and_stops_on_sigter
             what="the poller's card for the mention",
         )
         driver = SlackDriver("http://unused.invalid", SIGNING_SECRET, fake=slack, socket_mode=True)
-        driver.thread_message(CHANNEL, card["ts"], AGENT, "reply: So sorry Jane! DM us your order number?")
+        text = "reply: So sorry Jane! DM us your order number?"
+        ts = driver.thread_message(CHANNEL, card["ts"], AGENT, text, event_id="EvSOCKET1")
         assert driver.last_result is not None and driver.last_result.status == 200
+        first_delivery = driver.last_result
+        # Slack redelivers when an ack is late: acknowledged again, stored once, drafted once.
+        driver.thread_message(CHANNEL, card["ts"], AGENT, text, ts=ts, event_id="EvSOCKET1", retry_num=1)
+        assert driver.last_result.status == 200
+        redelivery = driver.last_result
 
         draft_msg = wait_for(
             lambda: next(
@@ -97,7 +106,7 @@ def test_service_over_socket_mode_drafts_approves_posts_once_and_stops_on_sigter
         assert posted["in_reply_to_tweet_id"] == tweet_id
 
         acked = [a["envelope_id"] for a in slack.socket_acks()]
-        sent = [r.headers["X-Envelope-Id"] for r in (driver.last_result, clicked)]
+        sent = [r.headers["X-Envelope-Id"] for r in (first_delivery, redelivery, clicked)]
         assert sorted(acked) == sorted(sent), "every envelope is acked, once"
     finally:
         service.send_signal(signal.SIGTERM)
@@ -107,6 +116,11 @@ def test_service_over_socket_mode_drafts_approves_posts_once_and_stops_on_sigter
     assert "Traceback" not in output, output
     assert slack.bot_token not in output and slack.app_token not in output
     assert len(x.posted()) == 1
+    drafts = [m for m in slack.thread(CHANNEL, card["ts"]) if "Reply draft #" in message_text(m)]
+    assert len(drafts) == 1
+    with Session(make_engine(f"sqlite:///{tmp_path / 'socket.db'}")) as session:
+        rows = session.exec(select(SlackInbox).order_by(col(SlackInbox.id))).all()
+    assert [(r.kind, r.status) for r in rows] == [("event", InboxStatus.DONE), ("action", InboxStatus.DONE)]
 
 
 def test_a_refused_app_token_stops_start_up_with_a_clear_message(

@@ -1,4 +1,4 @@
-"""A real Bolt app with small listeners that record what they receive, served by waitress."""
+"""A real Bolt app with small listeners that record what they receive, served by the threaded test server."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from slackbridge.server import HttpServer
 from slackbridge.testing.fake_slack import FakeSlack
 from slackbridge.testing.slack_driver import SlackDriver
+from slackbridge.testing.wsgi_server import TestServer
 
 TOKEN = "xoxb-test"
 SIGNING_SECRET = "test-signing-secret"
@@ -143,9 +143,8 @@ def build_app(fake: FakeSlack, seen: Seen) -> App:
 def serve_bolt(fake: FakeSlack) -> Iterator[BoltHarness]:
     seen = Seen()
     app = build_app(fake, seen)
-    server = HttpServer(SlackRequestHandler(app), host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.serve, name="bolt-under-test", daemon=True).start()
-    url = f"http://127.0.0.1:{server.port}"
+    server = TestServer(SlackRequestHandler(app)).start()
+    url = server.url
     try:
         yield BoltHarness(app, url, seen, SlackDriver(url, SIGNING_SECRET, fake=fake))
     finally:

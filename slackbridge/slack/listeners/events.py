@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from slackbridge.services.drafts import is_reply_command
+from slackbridge.services.inbox import ATTEMPT
 from slackbridge.slack.gateway import SlackError
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def is_staff_thread_reply(event: dict[str, Any]) -> bool:
 
 def register(app: App, services: Services) -> None:
     @app.event("message")
-    def handle_message(event: dict[str, Any]) -> None:
+    def handle_message(event: dict[str, Any], context: BoltContext) -> None:
         if not is_staff_thread_reply(event) or not is_reply_command(str(event.get("text") or "")):
             return
         channel, user = str(event["channel"]), str(event["user"])
@@ -40,6 +41,7 @@ def register(app: App, services: Services) -> None:
             message_ts=str(event["ts"]),
             user=user,
             text=str(event.get("text") or ""),
+            redelivered=int(context.get(ATTEMPT) or 1) > 1,
         )
         if outcome is None or not outcome.problem:
             return
