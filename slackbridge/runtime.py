@@ -22,7 +22,7 @@ from slackbridge.services.leadership import leadership_for, new_holder_id
 logger = logging.getLogger(__name__)
 
 COMPLIANCE_SECONDS = 15 * 60  # a tick: the service decides when a check is due (every 12 h)
-DELIVERY_SECONDS = 2.0  # every process looks for posts to show this often (one cheap query when idle)
+DELIVERY_SECONDS = 1.0  # every process looks for posts to show this often (one cheap query when idle)
 SURFACE_SWEEP_SECONDS = 5.0  # Slack messages left behind by a crash or an outage are shown this soon
 
 Step = Callable[[], int | None]

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from slackbridge.db import make_engine
+from slackbridge.testing.env import fake_service_env
 from slackbridge.testing.fake_slack import FakeSlack, message_text
 from slackbridge.testing.fake_x import FakeX
 from tests.test_cli import PY, _clean_env, _Output, _run
@@ -76,20 +77,15 @@ def service(tmp_path: Path, store: str) -> Iterator[tuple[FakeSlack, FakeX, Call
     with FakeSlack() as slack, FakeX() as x:
         env = _clean_env(
             tmp_path,
-            SLACK_BOT_TOKEN=slack.bot_token,
-            SLACK_SIGNING_SECRET="sign-me-please",
-            SLACK_API_URL=slack.api_url,
-            SLACKBRIDGE_CHANNEL=CHANNEL,
-            SLACKBRIDGE_APPROVERS="UBOSS",
-            X_API_KEY=x.api_key,
-            X_API_SECRET=x.api_secret,
-            X_ACCESS_TOKEN=x.access_token,
-            X_ACCESS_TOKEN_SECRET=x.access_token_secret,
-            X_BEARER_TOKEN=x.bearer_token or "",
-            X_API_URL=x.url,
-            SLACKBRIDGE_POLL_SECONDS="1",
-            DATABASE_URL=store,
-            SLACKBRIDGE_POST_INTERVAL="0",
+            **fake_service_env(
+                slack,
+                x,
+                store,
+                signing_secret="sign-me-please",
+                channel=CHANNEL,
+                approvers="UBOSS",
+                SLACKBRIDGE_POLL_SECONDS="1",
+            ),
         )
         upgraded = _run(["db", "upgrade"], env, tmp_path)
         assert upgraded.returncode == 0, upgraded.stderr

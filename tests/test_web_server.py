@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from slackbridge.db import make_engine, upgrade
 from slackbridge.models import Draft, InboxStatus, SlackInbox
+from slackbridge.testing.env import fake_service_env
 from slackbridge.testing.fake_slack import FakeSlack, message_text
 from slackbridge.testing.fake_x import FakeX
 from slackbridge.testing.slack_driver import DriverResult, SlackDriver
@@ -36,21 +37,16 @@ AGENT = "UAGENT"
 def _env(tmp_path: Path, slack: FakeSlack, x: FakeX, db_url: str) -> dict[str, str]:
     return _clean_env(
         tmp_path,
-        SLACK_BOT_TOKEN=slack.bot_token,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=slack.api_url,
-        SLACKBRIDGE_CHANNEL=CHANNEL,
-        SLACKBRIDGE_APPROVERS="UBOSS",
-        X_API_KEY=x.api_key,
-        X_API_SECRET=x.api_secret,
-        X_ACCESS_TOKEN=x.access_token,
-        X_ACCESS_TOKEN_SECRET=x.access_token_secret,
-        X_BEARER_TOKEN=x.bearer_token or "",
-        X_API_URL=x.url,
-        SLACKBRIDGE_POLL_SECONDS="1",
-        DATABASE_URL=db_url,
-        SLACKBRIDGE_POST_INTERVAL="0",
-        SLACKBRIDGE_INBOX_CLAIM_SECONDS="2",
+        **fake_service_env(
+            slack,
+            x,
+            db_url,
+            signing_secret=SECRET,
+            channel=CHANNEL,
+            approvers="UBOSS",
+            SLACKBRIDGE_POLL_SECONDS="1",
+            SLACKBRIDGE_INBOX_CLAIM_SECONDS="2",
+        ),
     )
 
 

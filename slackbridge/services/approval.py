@@ -36,8 +36,10 @@ from slackbridge.x.types import PostedTweet, XError, XErrorKind
 
 logger = logging.getLogger(__name__)
 
-# Longer than any post can still be in flight (X timeout up to 2 min, plus a reconcile lookup).
-STUCK_AFTER = timedelta(minutes=10)
+# A draft is stamped right before X is called; a live sender settles it within its X calls' timeouts (a
+# reconcile lookup and the post). Older than this, its process died mid-post: X is checked, never posted to.
+STUCK_MARGIN = timedelta(seconds=30)
+X_CALLS_IN_FLIGHT = 3  # the lookup may take two requests, the post one
 # How far before the first attempt a reply is looked for on X (clock skew between us and X).
 RECONCILE_SLACK = timedelta(minutes=2)
 
@@ -162,6 +164,7 @@ class Approval:
             was_ambiguous = draft.error_ambiguous
             self.drafts.surfaces.touch(session, draft_key(draft_id))
         self.drafts.surfaces.show(draft_key(draft_id))
+        self._stamp_sending(draft_id)  # from here on, only X calls stand between us and the outcome
 
         if was_ambiguous:
             try:
@@ -361,9 +364,22 @@ class Approval:
         logger.warning("approval.failed draft=%s kind=%s status=%s", draft_id, error.kind, error.status)
         self.drafts.surfaces.show(draft_key(draft_id), *homes)
 
+    def stuck_after(self) -> timedelta:
+        """How long a draft may stay in 'sending' before its sender must have died (X's timeouts bound it)."""
+        per_call = self.deps.settings.x_timeout + 5.0  # read timeout plus the connect timeout
+        return timedelta(seconds=X_CALLS_IN_FLIGHT * per_call) + STUCK_MARGIN
+
+    def _stamp_sending(self, draft_id: int) -> None:
+        with self.deps.session() as session:
+            session.execute(
+                update(Draft)
+                .where(col(Draft.id) == draft_id, col(Draft.status) == DraftStatus.SENDING)
+                .values(updated_at=utcnow())
+            )
+
     def recover_stuck(self) -> int:
         """Drafts left in 'sending' by a crash: settle them from what X shows, never by posting again."""
-        cutoff = utcnow() - STUCK_AFTER
+        cutoff = utcnow() - self.stuck_after()
         with self.deps.session() as session:
             stuck = session.exec(
                 select(Draft).where(Draft.status == DraftStatus.SENDING, col(Draft.updated_at) < cutoff)

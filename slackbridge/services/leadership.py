@@ -27,8 +27,8 @@ from slackbridge.models import Cursor, utcnow
 
 logger = logging.getLogger(__name__)
 
-BEAT_SECONDS = 2.0  # how often the leader renews, and a standby tries to take over
-LEASE_TTL = timedelta(seconds=8)  # SQLite: a lease nobody renewed for this long is free (takeover ≤ 10 s)
+BEAT_SECONDS = 1.0  # how often the leader renews, and a standby tries to take over
+LEASE_TTL = timedelta(seconds=5)  # SQLite: a lease nobody renewed for this long is free (takeover ≤ 6 s)
 
 
 def new_holder_id() -> str:

@@ -23,6 +23,7 @@ import requests
 
 import slackbridge
 from slackbridge.slack.ids import ActionId
+from slackbridge.testing.env import fake_service_env
 from slackbridge.testing.fake_slack import FakeSlack, Json, message_text
 from slackbridge.testing.fake_x import FakeX
 from slackbridge.testing.fleet import READY_TIMEOUT, Fleet, FleetError, Member, run_command
@@ -65,21 +66,15 @@ def service_env(slack: FakeSlack, x: FakeX, config: StormConfig) -> dict[str, st
         "PYTHONPATH": str(repo),
         "PYTHONUNBUFFERED": "1",
         "SLACKBRIDGE_ENV_FILE": os.devnull,
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "SLACKBRIDGE_CHANNEL": CHANNEL,
-        "SLACKBRIDGE_APPROVERS": f"{MANAGER},S0LEADS",
-        "X_API_KEY": x.api_key,
-        "X_API_SECRET": x.api_secret,
-        "X_ACCESS_TOKEN": x.access_token,
-        "X_ACCESS_TOKEN_SECRET": x.access_token_secret,
-        "X_BEARER_TOKEN": x.bearer_token or "",
-        "X_API_URL": x.url,
-        "DATABASE_URL": config.database_url,
-        "SLACKBRIDGE_POLL_SECONDS": f"{config.poll_seconds:g}",
-        "SLACKBRIDGE_POST_INTERVAL": "0",
-    }
+    } | fake_service_env(
+        slack,
+        x,
+        config.database_url,
+        signing_secret=SIGNING_SECRET,
+        channel=CHANNEL,
+        approvers=f"{MANAGER},S0LEADS",
+        SLACKBRIDGE_POLL_SECONDS=f"{config.poll_seconds:g}",
+    )
 
 
 def run_storm(config: StormConfig) -> StormResult:

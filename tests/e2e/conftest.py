@@ -14,6 +14,7 @@ from slackbridge.app import Services, build_app, build_inbox, build_services
 from slackbridge.config import Settings, load_settings
 from slackbridge.db import make_engine, upgrade
 from slackbridge.server import Process, Runtime, make_wsgi
+from slackbridge.testing.env import fake_service_env
 from slackbridge.testing.fake_slack import FakeSlack, find_button, message_text
 from slackbridge.testing.fake_x import FakeX
 from slackbridge.testing.slack_driver import SlackDriver
@@ -78,23 +79,10 @@ class Bridge:
 
 
 def bridge_env(slack: FakeSlack, x: FakeX, db_url: str, **extra: str) -> dict[str, str]:
-    env = {
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "SLACKBRIDGE_CHANNEL": CHANNEL,
-        "SLACKBRIDGE_APPROVERS": f"{MANAGER},S0LEADS",
-        "X_API_KEY": x.api_key,
-        "X_API_SECRET": x.api_secret,
-        "X_ACCESS_TOKEN": x.access_token,
-        "X_ACCESS_TOKEN_SECRET": x.access_token_secret,
-        "X_BEARER_TOKEN": x.bearer_token or "",
-        "X_API_URL": x.url,
-        "DATABASE_URL": db_url,
-        "SLACKBRIDGE_POST_INTERVAL": "0",
-    }
-    env.update(extra)
-    return env
+    approvers = f"{MANAGER},S0LEADS"
+    return fake_service_env(
+        slack, x, db_url, signing_secret=SIGNING_SECRET, channel=CHANNEL, approvers=approvers, **extra
+    )
 
 
 class RunningBridge:

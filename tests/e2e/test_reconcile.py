@@ -73,3 +73,46 @@ def test_a_reply_with_a_link_is_found_although_x_returns_it_as_t_co(bridge: Brid
     wait_for(lambda: _draft(bridge).status == DraftStatus.SENT, what="reconciled")
     assert len(bridge.x.posted()) == 1
     assert _draft(bridge).sent_tweet_id == bridge.x.posted()[0]["id"]
+
+
+def _killed_mid_post(bridge: Bridge, text: str, *, reached_x: bool, ago: timedelta) -> dict:
+    """A draft whose approving process died while posting it, `ago` ago (it stays in 'sending')."""
+    tweet_id = bridge.x.mention("jane", "@acme my order is late")
+    bridge.poll()
+    card = bridge.card_for(tweet_id)
+    bridge.driver.thread_message(CHANNEL, card["ts"], AGENT, f"reply: {text}")
+    [draft_msg] = wait_for(lambda: bridge.drafts_in(card), what="draft")
+    if reached_x:  # the dead process's post got through before it died
+        bridge.services.deps.x.post_reply(text, tweet_id)
+    with Session(bridge.services.deps.engine) as session:
+        row = session.exec(select(Draft)).one()
+        row.status, row.approver_id = DraftStatus.SENDING, MANAGER
+        row.approved_at = row.first_attempt_at = row.updated_at = utcnow() - ago
+        session.add(row)
+        session.commit()
+    return draft_msg
+
+
+def test_a_draft_whose_sender_died_mid_post_is_settled_from_x_within_minutes(bridge: Bridge) -> None:
+    """Not after 10 minutes: a live sender settles a draft within its X timeouts, so older means dead."""
+    assert bridge.services.approval.stuck_after() < timedelta(minutes=2)
+    _killed_mid_post(bridge, "Sorry Jane, it ships today.", reached_x=True, ago=timedelta(minutes=2))
+    assert bridge.services.approval.recover_stuck() == 1
+    assert _draft(bridge).status == DraftStatus.SENT
+    assert len(bridge.x.posted()) == 1  # found on X, never posted again
+
+
+def test_a_draft_whose_sender_died_before_x_got_it_offers_retry_and_posts_once(bridge: Bridge) -> None:
+    draft_msg = _killed_mid_post(bridge, "Sorry Jane, checking.", reached_x=False, ago=timedelta(minutes=2))
+    assert bridge.services.approval.recover_stuck() == 1
+    assert _draft(bridge).status == DraftStatus.FAILED
+    assert bridge.x.posted() == []
+    bridge.click(MANAGER, bridge.current(draft_msg), "draft_retry")
+    wait_for(lambda: _draft(bridge).status == DraftStatus.SENT, what="sent after retry")
+    assert len(bridge.x.posted()) == 1
+
+
+def test_a_draft_still_being_posted_is_left_alone(bridge: Bridge) -> None:
+    _killed_mid_post(bridge, "One moment, Jane.", reached_x=False, ago=timedelta(seconds=5))
+    assert bridge.services.approval.recover_stuck() == 0
+    assert _draft(bridge).status == DraftStatus.SENDING

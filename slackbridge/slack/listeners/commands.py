@@ -1,30 +1,13 @@
-"""/tweetcare: ack at once, then one service call per subcommand, answered only to the asker."""
+"""/tweetcare: ack at once, then one lookup answered only to the asker (built in surfaces/lookups.py)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 
-from slackbridge.services.charts import render_report
-from slackbridge.services.lookups import parse_handle
-from slackbridge.services.search import search_words
-from slackbridge.services.stats import Report
-from slackbridge.slack.blocks.common import Block, section
-from slackbridge.slack.blocks.lookups import (
-    build_pending,
-    build_profile,
-    build_queue,
-    build_search,
-    build_tweet_status,
-    build_unknown_tweet,
-)
-from slackbridge.slack.blocks.reports import build_help, build_listen_list, build_stats, usage_text
-from slackbridge.slack.gateway import SlackError
-from slackbridge.text import escape_mrkdwn, parse_tweet_ref
+from slackbridge.slack.surfaces.lookups import dispatch, say
 
 if TYPE_CHECKING:
     from slackbridge.app import Services
@@ -32,168 +15,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 COMMAND = "/tweetcare"
-
-
-@dataclass(frozen=True)
-class Asked:
-    user: str
-    channel: str
-    args: str  # what follows the subcommand
-
-
-@dataclass(frozen=True)
-class Answer:
-    text: str
-    blocks: list[Block] | None = None
-
-
-Handler = Callable[["Services", Asked], Answer]
-
-
-def say(text: str) -> Answer:
-    return Answer(text, [section(text)])
-
-
-def handle_help(services: Services, asked: Asked) -> Answer:
-    return Answer("/tweetcare help", build_help())
-
-
-def handle_user(services: Services, asked: Asked) -> Answer:
-    handle = parse_handle(asked.args)
-    if handle is None:
-        return say(usage_text("Give an X handle, e.g. `/tweetcare user @jane_doe`."))
-    profile = services.lookups.customer(handle)
-    if profile is None:
-        return say(f"No customer @{escape_mrkdwn(handle)} in our records: they have not written to us yet.")
-    return Answer(f"@{escape_mrkdwn(profile.username)}: {profile.total_cases} cases", build_profile(profile))
-
-
-def handle_note(services: Services, asked: Asked) -> Answer:
-    first, _, text = asked.args.partition(" ")
-    handle = parse_handle(first)
-    if handle is None:
-        return say(usage_text("Give an X handle and the note, e.g. `/tweetcare note @jane_doe prefers DMs`."))
-    problem = services.casework.add_note(handle, text, author=asked.user)
-    return say(problem or f":memo: Note added to @{escape_mrkdwn(handle)}; it shows on their cards.")
-
-
-def _tweet_id(asked: Asked) -> str | None:
-    return parse_tweet_ref(asked.args.split()[0]) if asked.args.split() else None
-
-
-def handle_tweet(services: Services, asked: Asked) -> Answer:
-    tweet_id = _tweet_id(asked)
-    if tweet_id is None:
-        return say(
-            usage_text("Give a post's link or id, e.g. `/tweetcare tweet https://x.com/jane/status/123`.")
-        )
-    line = services.lookups.case_for_tweet(tweet_id)
-    if line is None:
-        return Answer(f"No case for post {tweet_id}", build_unknown_tweet(tweet_id))
-    return Answer(f"Post {tweet_id}: case #{line.case_id}", build_tweet_status(line))
-
-
-def handle_track(services: Services, asked: Asked) -> Answer:
-    tweet_id = _tweet_id(asked)
-    if tweet_id is None:
-        return say(
-            usage_text("Give a post's link or id, e.g. `/tweetcare track https://x.com/jane/status/123`.")
-        )
-    return say(services.casework.track(tweet_id, user=asked.user).notice or "")
-
-
-def handle_search(services: Services, asked: Asked) -> Answer:
-    if not search_words(asked.args):
-        return say(usage_text("Give some words to look for, e.g. `/tweetcare search refund parcel`."))
-    hits = services.search.search(asked.args)
-    return Answer(f"{len(hits)} matches", build_search(asked.args, hits))
-
-
-def handle_queue(services: Services, asked: Asked) -> Answer:
-    queue = services.lookups.queue()
-    return Answer(f"{queue.total} cases waiting", build_queue(queue))
-
-
-def handle_pending(services: Services, asked: Asked) -> Answer:
-    pending = services.lookups.pending()
-    can_approve = services.approvers.is_approver(asked.user)
-    return Answer(
-        f"{pending.total} drafts waiting for approval", build_pending(pending, can_approve=can_approve)
-    )
-
-
-def handle_stats(services: Services, asked: Asked) -> Answer:
-    words = asked.args.lower().split()
-    days = 7
-    for word in words:
-        if word in ("7d", "30d"):
-            days = int(word[:-1])
-        elif word != "chart":
-            return say(
-                usage_text("Use `/tweetcare stats`, `stats 7d`, `stats 30d`, optionally followed by `chart`.")
-            )
-    report = services.stats.report(days)
-    blocks = build_stats(report)
-    if "chart" in words:
-        try:
-            services.deps.slack.upload_file(
-                asked.channel,
-                render_report(report, _agent_names(services, report)),
-                f"tweetcare-stats-{days}d.png",
-                f"X care, last {days} days",
-                comment=f"Stats for the last {days} days, asked by <@{asked.user}>",
-            )
-            blocks.append(section(":bar_chart: The chart is posted in this channel."))
-        except SlackError as exc:
-            blocks.append(
-                section(f":warning: Slack did not take the chart ({exc.code}); is the app in this channel?")
-            )
-    return Answer(f"Stats for the last {days} days", blocks)
-
-
-def _agent_names(services: Services, report: Report) -> dict[str, str]:
-    """Slack names for the chart's labels (an image cannot show <@U…> mentions); ids where unknown."""
-    return {agent: services.deps.slack.user_name(agent) or agent for agent, _ in report.replies_by_agent}
-
-
-def handle_listen(services: Services, asked: Asked) -> Answer:
-    verb, _, rest = asked.args.partition(" ")
-    verb = verb.lower()
-    if verb == "add":
-        return say(services.listening.add(rest, user=asked.user))
-    if verb == "list":
-        channel = services.deps.settings.listen_channel
-        return Answer("Listening queries", build_listen_list(services.listening.active(), channel))
-    if verb == "remove":
-        number = rest.strip().lstrip("#")
-        if not number.isdigit():
-            return say(
-                usage_text("Give the query's number from `/tweetcare listen list`, e.g. `listen remove 2`.")
-            )
-        return say(services.listening.remove(int(number), user=asked.user))
-    return say(usage_text('Use `listen add "query"`, `listen list` or `listen remove <n>`.'))
-
-
-SUBCOMMANDS: dict[str, Handler] = {
-    "help": handle_help,
-    "user": handle_user,
-    "note": handle_note,
-    "tweet": handle_tweet,
-    "track": handle_track,
-    "search": handle_search,
-    "queue": handle_queue,
-    "pending": handle_pending,
-    "stats": handle_stats,
-    "listen": handle_listen,
-}
-
-
-def dispatch(services: Services, user: str, channel: str, text: str) -> Answer:
-    name, _, args = " ".join(text.split()).partition(" ")
-    handler = SUBCOMMANDS.get(name.lower())
-    if handler is None:
-        return say(usage_text() if name else usage_text("Hi! Tell me what to look up."))
-    return handler(services, Asked(user=user, channel=channel, args=args.strip()))
 
 
 def register(app: App, services: Services) -> None:
