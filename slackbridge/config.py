@@ -73,7 +73,7 @@ class Settings:
     listener_threads: int = 16
     post_interval: float = 1.0  # seconds between messages to one channel (Slack allows ~1/s)
     unhealthy_after: float = 1800.0  # a poller this process leads failing longer makes /healthz 503
-    inbox_claim_seconds: float = 30.0  # a stored Slack request held by a process that died is retried after
+    inbox_claim_seconds: float = 10.0  # a stored Slack request held by a process that died is retried after
 
     @property
     def socket_mode(self) -> bool:
@@ -283,7 +283,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         listener_threads=int(r.number("SLACKBRIDGE_LISTENER_THREADS", 16, minimum=1, maximum=256)),
         post_interval=r.number("SLACKBRIDGE_POST_INTERVAL", 1.0, minimum=0, maximum=60),
         unhealthy_after=r.number("SLACKBRIDGE_UNHEALTHY_AFTER", 1800.0, minimum=60, maximum=86400),
-        inbox_claim_seconds=r.number("SLACKBRIDGE_INBOX_CLAIM_SECONDS", 30.0, minimum=1, maximum=600),
+        inbox_claim_seconds=r.number("SLACKBRIDGE_INBOX_CLAIM_SECONDS", 10.0, minimum=1, maximum=600),
     )
     if r.problems:
         raise ConfigError(r.problems)

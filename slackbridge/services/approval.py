@@ -105,9 +105,14 @@ class Approval:
         self.cases = cases
         self.approvers = approvers
 
-    def approve(self, draft_id: int, *, user: str, expected_version: int) -> Outcome:
+    def approve(
+        self, draft_id: int, *, user: str, expected_version: int, redelivered: bool = False
+    ) -> Outcome:
         """Approve and post; safe against double clicks, two approvers and retried requests. Approvers'
-        Home tabs follow once the outcome is known (sent, or failed and back in their lists)."""
+        Home tabs follow once the outcome is known (sent, or failed and back in their lists).
+
+        `redelivered`: this click was stored, and the process handling it died (its claim lapsed). A draft
+        that click left 'sending' is finished now, from what X shows, instead of waiting for recovery."""
         if not self.approvers.is_approver(user):
             with self.deps.session() as session:
                 draft = session.get(Draft, draft_id)
@@ -149,7 +154,7 @@ class Approval:
             draft = session.get(Draft, draft_id)
             if draft is None:
                 return Outcome(False, messages.DRAFT_GONE)
-            if not claimed:
+            if not claimed and not self._finishes_dead_click(draft, user, expected_version, redelivered):
                 return Outcome(False, self._why_not(draft))
             audit.record(
                 session,
@@ -161,7 +166,7 @@ class Approval:
                 author=draft.author_id,
                 edited_by=draft.edited_by,
             )
-            was_ambiguous = draft.error_ambiguous
+            was_ambiguous = draft.error_ambiguous or not claimed
             self.drafts.surfaces.touch(session, draft_key(draft_id))
         self.drafts.surfaces.show(draft_key(draft_id))
         self._stamp_sending(draft_id)  # from here on, only X calls stand between us and the outcome
@@ -226,6 +231,17 @@ class Approval:
             draft.text,
             customer_username=customer.username if customer else "",
             allowed_domains=self.deps.settings.allowed_link_domains,
+        )
+
+    @staticmethod
+    def _finishes_dead_click(draft: Draft, user: str, expected_version: int, redelivered: bool) -> bool:
+        """The same click, handled again because its first handler died mid-post: the draft it left in
+        'sending' (same approver, same text) is ours to finish, looking on X before posting."""
+        return (
+            redelivered
+            and draft.status == DraftStatus.SENDING
+            and draft.approver_id == user
+            and draft.version == expected_version
         )
 
     @staticmethod

@@ -9,7 +9,10 @@ message the dead process had already posted.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -25,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 CLAIM = timedelta(seconds=20)
 CLAIM_RENEW_SECONDS = 5.0
+# No post takes this long (Slack's 15 s timeout, a few 429 waits): a delivery still running is stuck, so the
+# claim is left to lapse and another process shows the post (its lost-answer guard looks first).
+MAX_HOLD_SECONDS = 120.0
 PARK_AFTER = 3  # failures of one post before it is parked (a notice instead of a card)
 CLAIM_TRIES = 5  # candidates tried when other processes keep winning the race for them
 
@@ -86,9 +92,18 @@ class DeliveryClaims:
     def holding(self, tweet_id: str) -> Iterator[None]:
         """Keep the claim alive while the post is under way (pacing, 429 waits, a slow model)."""
         done = threading.Event()
+        deliverer = threading.get_ident()
+        started = time.monotonic()
 
         def keep() -> None:
             while not done.wait(CLAIM_RENEW_SECONDS):
+                if time.monotonic() - started > MAX_HOLD_SECONDS:
+                    frame = sys._current_frames().get(deliverer)
+                    where = "".join(traceback.format_stack(frame)[-6:]) if frame else "(finished)"
+                    logger.error(
+                        "claims.held_too_long tweet=%s; letting the claim lapse at:\n%s", tweet_id, where
+                    )
+                    return
                 try:
                     if not self.renew(tweet_id):
                         return

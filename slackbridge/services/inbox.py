@@ -65,7 +65,7 @@ class Inbox:
         *,
         signing_secret: str,
         workers: int = 8,
-        claim_seconds: float = 30.0,
+        claim_seconds: float = 10.0,
         max_attempts: int = 3,
         retry_after: float = 2.0,
         keep_done: timedelta = timedelta(days=1),

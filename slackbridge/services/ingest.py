@@ -32,7 +32,7 @@ from slackbridge.slack.surfaces import card_key
 from slackbridge.slack.surfaces.base import Busy
 from slackbridge.slack.surfaces.cards import channel_for
 from slackbridge.slack.surfaces.guard import SLACK_UNAVAILABLE
-from slackbridge.text import escape_mrkdwn
+from slackbridge.text import escape_code
 from slackbridge.triage.types import Classification
 from slackbridge.x.types import XTweet
 
@@ -179,7 +179,7 @@ class Ingest:
         if failures is None:
             return
         logger.error("ingest.delivery_parked tweet=%s failures=%d error=%s", tweet_id, failures, error)
-        notice = PARKED_NOTICE.format(tweet_id=tweet_id, failures=failures, error=escape_mrkdwn(error[:80]))
+        notice = PARKED_NOTICE.format(tweet_id=tweet_id, failures=failures, error=escape_code(error[:80]))
         try:
             self.deps.slack.post(self.deps.settings.slack_channel, notice, [])
         except SlackError as exc:  # the post stays parked and logged; the notice is not worth a retry loop

@@ -13,6 +13,9 @@ import pytest
 
 from slackbridge.testing.storm import StormConfig, StormResult, run_storm
 
+# One storm at a time (the suite runs on two workers): each storm measures gaps and latency on its own.
+pytestmark = pytest.mark.xdist_group("storm")
+
 # Bounded so that one variant takes about a minute and a half on two busy cores. The settling bound only
 # runs out when a promise is already broken (a stalled service); a healthy run ends as soon as it is done.
 MENTIONS, FEED_SECONDS, KILLS, REPLIES, SETTLE_SECONDS = 200, 40.0, 6, 30, 30.0

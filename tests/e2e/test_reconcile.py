@@ -116,3 +116,41 @@ def test_a_draft_still_being_posted_is_left_alone(bridge: Bridge) -> None:
     _killed_mid_post(bridge, "One moment, Jane.", reached_x=False, ago=timedelta(seconds=5))
     assert bridge.services.approval.recover_stuck() == 0
     assert _draft(bridge).status == DraftStatus.SENDING
+
+
+def _version(bridge: Bridge) -> int:
+    return _draft(bridge).version
+
+
+def test_the_same_click_handled_again_after_its_handler_died_finishes_the_post_once(bridge: Bridge) -> None:
+    """The inbox hands a click whose handler died to another process: it finishes the post at once."""
+    _killed_mid_post(bridge, "Sorry Jane, on its way.", reached_x=False, ago=timedelta(seconds=5))
+    draft = _draft(bridge)
+    assert draft.id is not None
+    outcome = bridge.services.approval.approve(
+        draft.id, user=MANAGER, expected_version=_version(bridge), redelivered=True
+    )
+    assert outcome.ok
+    assert _draft(bridge).status == DraftStatus.SENT
+    assert len(bridge.x.posted()) == 1
+
+
+def test_a_click_handled_again_after_its_handler_posted_and_died_does_not_post_twice(bridge: Bridge) -> None:
+    _killed_mid_post(bridge, "Sorry Jane, shipped.", reached_x=True, ago=timedelta(seconds=5))
+    draft = _draft(bridge)
+    assert draft.id is not None
+    outcome = bridge.services.approval.approve(
+        draft.id, user=MANAGER, expected_version=_version(bridge), redelivered=True
+    )
+    assert outcome.ok
+    assert _draft(bridge).status == DraftStatus.SENT
+    assert len(bridge.x.posted()) == 1  # found on X, not posted again
+
+
+def test_a_new_click_on_a_draft_being_posted_is_refused(bridge: Bridge) -> None:
+    _killed_mid_post(bridge, "One sec, Jane.", reached_x=False, ago=timedelta(seconds=5))
+    draft = _draft(bridge)
+    assert draft.id is not None
+    outcome = bridge.services.approval.approve(draft.id, user=MANAGER, expected_version=_version(bridge))
+    assert not outcome.ok and outcome.notice and "being posted" in outcome.notice
+    assert bridge.x.posted() == []

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from slackbridge import messages
 from slackbridge.models import CaseStatus
+from slackbridge.services.inbox import ATTEMPT
 from slackbridge.slack.blocks.modals import build_edit_draft_modal, build_new_draft_modal
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.ids import ActionId
@@ -63,13 +64,16 @@ def register(app: App, services: Services) -> None:
             return tell(respond, STALE_BUTTON)
         show(respond, services.drafts.discard(ref.draft_id, user=user_id(body)))
 
-    def approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def approve(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
         ack()
         ref = action_ref(body)
         if ref is None or ref.draft_id is None or ref.version is None:
             return tell(respond, STALE_BUTTON)
         user = user_id(body)
-        outcome = services.approval.approve(ref.draft_id, user=user, expected_version=ref.version)
+        redelivered = int(context.get(ATTEMPT) or 1) > 1  # its first handler died: finish what it began
+        outcome = services.approval.approve(
+            ref.draft_id, user=user, expected_version=ref.version, redelivered=redelivered
+        )
         if outcome.notice and from_home(body):
             services.home.publish(user, notice=outcome.notice)  # Home-tab clicks have no response_url
         else:
