@@ -11,6 +11,7 @@ with an expired claim, which `sweep` renders again.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,8 +32,10 @@ from slackbridge.slack.surfaces.guard import SLACK_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 
-# Longer than one Slack call with its retries (15 s timeout, a 429 wait); a crashed holder is replaced after.
-CLAIM_TTL = timedelta(seconds=45)
+# A claim is renewed while its holder works (a Slack call may take 15 s, a 429 wait longer); short, so a
+# surface held by a process that died is free again within seconds (a first card waits for it).
+CLAIM_TTL = timedelta(seconds=12)
+CLAIM_RENEW_SECONDS = 3.0
 MAX_ROUNDS = 20  # renders in a row for one caller; a surface changing faster is finished by sweep()
 IN_PROCESS_WAIT = 10.0  # seconds a change waits for another thread of this process to render it
 ATTEMPT_SLACK = 60.0  # seconds of clock difference allowed when looking for an earlier attempt on Slack
@@ -189,9 +192,35 @@ class SurfaceStore:
                 raise Busy(key)
             time.sleep(0.05)
         try:
-            yield token
+            with self.kept(key, token):
+                yield token
         finally:
             self.release(key, token)
+
+    @contextmanager
+    def kept(self, key: str, token: str) -> Iterator[None]:
+        """Renew the claim while its holder is working, so only a dead holder's claim lapses."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(CLAIM_RENEW_SECONDS):
+                try:
+                    with self.deps.session() as session:
+                        session.execute(
+                            update(SlackSurface)
+                            .where(col(SlackSurface.key) == key, col(SlackSurface.claimed_by) == token)
+                            .values(claimed_until=utcnow() + CLAIM_TTL)
+                        )
+                except Exception:  # the next renewal (or the claim's expiry) settles it
+                    logger.warning("surface.renew_failed key=%s", key, exc_info=True)
+
+        keeper = threading.Thread(target=renew, name=f"surface-{key}", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            done.set()
+            keeper.join()
 
     # -- the render loop -----------------------------------------------------------------------------------
 
@@ -211,28 +240,36 @@ class SurfaceStore:
                     continue
                 return True
             try:
-                while rounds < MAX_ROUNDS:
-                    rounds += 1
-                    version = self.version(key)  # read before the state: the state is at least as new
-                    try:
-                        shown = renderer(key)
-                    except SlackError as exc:
-                        if exc.code in SLACK_UNAVAILABLE:  # Slack is down or busy: sweep() tries again
-                            logger.warning("surface.render_failed key=%s error=%s", key, exc.code)
-                            return False
-                        # Something about this surface (its message deleted, the bot out of the channel):
-                        # retrying cannot help, and sweep() must not try it forever.
-                        logger.error("surface.render_abandoned key=%s error=%s", key, exc.code)
-                        shown = True
-                    if not shown:
-                        return False
-                    if not self.mark_rendered(key, version, token) or self.version(key) <= version:
-                        break
+                with self.kept(key, token):
+                    shown, rounds = self._render_rounds(key, renderer, token, rounds)
             finally:
                 self.release(key, token)
+            if not shown:
+                return False
             # A bump that arrived after our last look but before the release found the row claimed and
             # left it to us: the claim above picks it up.
         return False
+
+    def _render_rounds(self, key: str, renderer: Renderer, token: str, rounds: int) -> tuple[bool, int]:
+        """Render under the claim while newer versions arrive; (False, rounds) leaves the surface dirty."""
+        while rounds < MAX_ROUNDS:
+            rounds += 1
+            version = self.version(key)  # read before the state: the state is at least as new
+            try:
+                shown = renderer(key)
+            except SlackError as exc:
+                if exc.code in SLACK_UNAVAILABLE:  # Slack is down or busy: sweep() tries again
+                    logger.warning("surface.render_failed key=%s error=%s", key, exc.code)
+                    return False, rounds
+                # Something about this surface (its message deleted, the bot out of the channel):
+                # retrying cannot help, and sweep() must not try it forever.
+                logger.error("surface.render_abandoned key=%s error=%s", key, exc.code)
+                shown = True
+            if not shown:
+                return False, rounds
+            if not self.mark_rendered(key, version, token) or self.version(key) <= version:
+                break
+        return True, rounds
 
     def _held_here(self, key: str) -> bool:
         """Dirty and claimed by a live claim of this process."""
