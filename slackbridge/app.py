@@ -33,11 +33,13 @@ from slackbridge.services.listening import Listening
 from slackbridge.services.lookups import Lookups
 from slackbridge.services.routing import Routing
 from slackbridge.services.search import Search
+from slackbridge.services.sla_clock import SlaClock
+from slackbridge.services.snooze import Snooze
 from slackbridge.services.stats import Stats
 from slackbridge.services.suggestions import Suggestions, load_canned_replies
 from slackbridge.services.triage import build_triage
 from slackbridge.slack.gateway import SlackGateway
-from slackbridge.slack.listeners import actions, ai_actions, casework, commands, events, views
+from slackbridge.slack.listeners import actions, ai_actions, casework, commands, events, sla, views
 from slackbridge.slack.surfaces import Surfaces
 from slackbridge.x.client import XClient
 
@@ -65,6 +67,9 @@ class Services:
     routing: Routing = field(init=False)
     # X's rule: posts deleted on X are deleted here within 24 hours
     compliance: Compliance = field(init=False)
+    # service levels: the leader's scheduler, and snoozing a case's reminders
+    sla: SlaClock = field(init=False)
+    snooze: Snooze = field(init=False)
 
 
 def build_slack_client(settings: Settings) -> WebClient:
@@ -165,6 +170,8 @@ def build_services(
     )
     services.routing = Routing(deps, cases, services.ingest)
     services.compliance = Compliance(deps, cases)
+    services.sla = SlaClock(deps, surfaces)
+    services.snooze = Snooze(deps, surfaces)
     return services
 
 
@@ -183,7 +190,7 @@ def build_app(settings: Settings, services: Services, *, process_before_response
         # Bolt resets the level of the logger named after the app on every request: keep it off ours.
         name="slackbridge.slack.bolt",
     )
-    for surface in (actions, events, views, commands, casework):
+    for surface in (actions, events, views, commands, casework, sla):
         surface.register(app, services)
     ai_actions.register(app, services)
 

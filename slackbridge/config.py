@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import TypeVar
+
+from slackbridge.services.sla import (
+    BusinessHours,
+    SlaConfigError,
+    SlaPolicy,
+    Targets,
+    parse_business_hours,
+    parse_holidays,
+    parse_targets,
+)
 
 
 class ConfigError(Exception):
@@ -30,6 +42,8 @@ _EXAMPLE_IDS = frozenset({"C0123ABCD", "C0456EFGH", "C0789IJKL", "U0123ABCD", "S
 _EXAMPLE_DATABASE_URL = "postgresql://user:password@host:5432/slackbridge"
 _DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
 _DATABASE_FORMS = "sqlite:///path/to/slackbridge.db or postgresql://user:password@host:5432/dbname"
+
+T = TypeVar("T")
 
 _USER_OR_GROUP = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -74,6 +88,9 @@ class Settings:
     post_interval: float = 1.0  # seconds between messages to one channel (Slack allows ~1/s)
     unhealthy_after: float = 1800.0  # a poller this process leads failing longer makes /healthz 503
     inbox_claim_seconds: float = 10.0  # a stored Slack request held by a process that died is retried after
+    # Service levels
+    sla: SlaPolicy | None = None  # None: no targets, no reminders
+    escalate_to: str | None = None  # user (U…) or group (S…) told in the thread when a case breaches
 
     @property
     def socket_mode(self) -> bool:
@@ -174,6 +191,28 @@ class _Reader:
         return raw in {"1", "true", "yes", "on"}
 
 
+def _sla(r: _Reader) -> SlaPolicy | None:
+    """The service-level settings as one policy; each malformed one adds a problem naming it."""
+
+    def parsed(name: str, parse: Callable[[str], T], default: T) -> T:
+        raw = r.get(name)
+        if raw is None:
+            return default
+        try:
+            return parse(raw)
+        except SlaConfigError as exc:
+            r.problems.append(f"{name} is malformed: {exc}.")
+            return default
+
+    first = parsed("SLACKBRIDGE_SLA", parse_targets, Targets())
+    following = parsed("SLACKBRIDGE_SLA_NEXT_RESPONSE", parse_targets, Targets())
+    hours = parsed("SLACKBRIDGE_BUSINESS_HOURS", parse_business_hours, BusinessHours())
+    holidays: frozenset[date] = parsed("SLACKBRIDGE_HOLIDAYS", parse_holidays, frozenset[date]())
+    if not first and not following:
+        return None
+    return SlaPolicy(first=first, next=following, hours=hours.with_holidays(holidays))
+
+
 def _placeholder(value: str) -> bool:
     """A value copied unchanged from .env.example (`xoxb-...`, `C0123ABCD`, the sample database URL)."""
     return value.endswith("...") or value in _EXAMPLE_IDS or value == _EXAMPLE_DATABASE_URL
@@ -248,6 +287,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             f"SLACKBRIDGE_LISTEN_CHANNEL must be a channel ID like C0123ABCD, not {listen_channel!r}."
         )
 
+    escalate_to = r.get("SLACKBRIDGE_ESCALATE_TO")
+    r.example_id("SLACKBRIDGE_ESCALATE_TO", escalate_to)
+    if escalate_to and not _placeholder(escalate_to) and not _USER_OR_GROUP.match(escalate_to):
+        r.problems.append(
+            f"SLACKBRIDGE_ESCALATE_TO must be a user ID (U…/W…) or user-group ID (S…), not {escalate_to!r}."
+        )
+
     settings = Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -284,6 +330,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         post_interval=r.number("SLACKBRIDGE_POST_INTERVAL", 1.0, minimum=0, maximum=60),
         unhealthy_after=r.number("SLACKBRIDGE_UNHEALTHY_AFTER", 1800.0, minimum=60, maximum=86400),
         inbox_claim_seconds=r.number("SLACKBRIDGE_INBOX_CLAIM_SECONDS", 10.0, minimum=1, maximum=600),
+        sla=_sla(r),
+        escalate_to=escalate_to,
     )
     if r.problems:
         raise ConfigError(r.problems)

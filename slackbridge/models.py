@@ -40,6 +40,13 @@ class CaseStatus(enum.StrEnum):
     RESOLVED = "resolved"
 
 
+class SlaState(enum.StrEnum):
+    """What a case's card shows of its clock (NULL in the store: on time, or no target)."""
+
+    SOON = "soon"  # 75 % of the target used
+    BREACHED = "breached"
+
+
 class CaseSource(enum.StrEnum):
     MENTION = "mention"
     LISTEN = "listen"  # found by keyword listening: can be watched, not answered by API
@@ -90,6 +97,13 @@ class AuditAction(enum.StrEnum):
     LISTEN_ADDED = "listen_added"
     LISTEN_REMOVED = "listen_removed"
     TWEET_DELETED_ON_X = "tweet_deleted_on_x"
+    # service levels
+    SLA_DUE_SOON = "sla_due_soon"
+    SLA_BREACHED = "sla_breached"
+    SLA_REMINDED = "sla_reminded"
+    SLA_ESCALATED = "sla_escalated"
+    CASE_SNOOZED = "case_snoozed"
+    CASE_UNSNOOZED = "case_unsnoozed"
 
 
 def _enum_col(length: int = 20, *, index: bool = False, nullable: bool = False) -> Any:
@@ -135,6 +149,16 @@ class Case(SQLModel, table=True):
     waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # service levels: the first response's due time (kept), the current turn's due times (cleared when we
+    # reply), what the card shows, each reminder's claim (once per turn), and a snooze of the reminders
+    first_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    due_soon_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    sla_state: SlaState | None = _enum_col(nullable=True)
+    sla_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sla_escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    snoozed_by: str | None = Field(default=None, max_length=32)
 
 
 class Tweet(SQLModel, table=True):

@@ -29,6 +29,7 @@ from slackbridge.services.deps import Deps
 from slackbridge.services.drafts import Drafts
 from slackbridge.services.ingest import count_usage
 from slackbridge.services.outcome import Outcome
+from slackbridge.services.sla_clock import close_turn
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces import card_key, draft_key
 from slackbridge.text import check_tweet_text, tweet_url
@@ -320,6 +321,7 @@ class Approval:
                 audit.record(session, AuditAction.CASE_WAITING, actor=actor, case_id=case.id)
             case.waiting_since = None
             case.first_response_at = case.first_response_at or now
+            close_turn(case)
             case.updated_at = now
             session.add(case)
             count_usage(session, "post", writes=1)

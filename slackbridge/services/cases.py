@@ -11,6 +11,7 @@ from slackbridge.models import AuditAction, Case, CaseStatus, Tweet, TweetSource
 from slackbridge.services import audit
 from slackbridge.services.deps import Deps
 from slackbridge.services.outcome import DONE, Outcome, refused
+from slackbridge.services.sla_clock import CLEARED, open_turn
 from slackbridge.slack.surfaces import Surfaces, card_key
 from slackbridge.slack.surfaces.cards import author_view, card_view, tweet_view
 
@@ -59,7 +60,7 @@ class Cases:
         now = utcnow()
         values: dict[str, object] = {"status": status, "updated_at": now}
         if status == CaseStatus.RESOLVED:
-            values.update(resolved_at=now, waiting_since=None)
+            values.update(resolved_at=now, waiting_since=None, **CLEARED)
         else:
             values.update(resolved_at=None, waiting_since=now)
         with self.deps.session() as session:
@@ -74,6 +75,11 @@ class Cases:
                     return refused(messages.CASE_GONE)
                 return refused(messages.case_already(case_id, case.status))
             action = AuditAction.CASE_RESOLVED if status == CaseStatus.RESOLVED else AuditAction.CASE_REOPENED
+            if status == CaseStatus.OPEN:
+                reopened = session.get(Case, case_id)
+                if reopened is not None:  # reopened by hand: the next response is due from now
+                    open_turn(reopened, self.deps.settings.sla, now)
+                    session.add(reopened)
             audit.record(session, action, actor=actor, case_id=case_id)
             self.surfaces.touch(session, card_key(case_id))
         self.surfaces.show(card_key(case_id))

@@ -26,6 +26,7 @@ from slackbridge.services import audit
 from slackbridge.services.cases import Cases
 from slackbridge.services.claims import ClaimLost, DeliveryClaims
 from slackbridge.services.deps import Deps
+from slackbridge.services.sla_clock import open_turn
 from slackbridge.services.storing import store_tweets
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces import card_key
@@ -194,6 +195,7 @@ class Ingest:
                 audit.record(session, AuditAction.CASE_REOPENED, case_id=case.id, tweet_id=tweet.id)
             if case.waiting_since is None and case.status == CaseStatus.OPEN:
                 case.waiting_since = tweet.created_at
+                open_turn(case, self.deps.settings.sla, tweet.created_at)  # the next response is due
             case.updated_at = utcnow()
             session.add_all([case, tweet])
             return case
@@ -212,6 +214,8 @@ class Ingest:
                 case.status, case.resolved_at, case.waiting_since = CaseStatus.RESOLVED, utcnow(), None
             if triaged.channel:  # a rule's own channel wins over the category's
                 case.channel_id = self.channel_for(case, triaged.channel)
+        if case.status == CaseStatus.OPEN:
+            open_turn(case, self.deps.settings.sla, tweet.created_at)
         session.add(case)
         session.flush()
         tweet.case_id = case.id

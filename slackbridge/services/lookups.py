@@ -10,12 +10,24 @@ from typing import Generic, TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from slackbridge.models import Case, CaseSource, CaseStatus, Customer, CustomerNote, Draft, DraftStatus, Tweet
+from slackbridge.models import (
+    Case,
+    CaseSource,
+    CaseStatus,
+    Customer,
+    CustomerNote,
+    Draft,
+    DraftStatus,
+    SlaState,
+    Tweet,
+)
 from slackbridge.services.deps import Deps
 from slackbridge.services.links import ThreadLinks
 
 HISTORY_LIMIT = 15
 LIST_LIMIT = 20
+# service levels: breached cases lead every list of work
+BREACHED_FIRST = sa.case((col(Case.sla_state) == SlaState.BREACHED, 0), else_=1)
 _HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
 
 
@@ -40,6 +52,7 @@ class CaseLine:
     waiting_since: datetime | None = None
     reply: str | None = None  # the last reply we sent on X
     thread_link: str | None = None
+    breached: bool = False  # service levels: past its due time, so listed first
 
 
 @dataclass(frozen=True)
@@ -142,7 +155,7 @@ class Lookups:
             return line
 
     def queue(self, limit: int = LIST_LIMIT) -> Listing[CaseLine]:
-        """Open cases waiting on us, oldest first (listening hits are not waiting on anyone)."""
+        """Open cases waiting on us: breached first, then oldest first (listening hits wait on nobody)."""
         where = sa.and_(
             col(Case.status) == CaseStatus.OPEN,
             col(Case.waiting_since).is_not(None),
@@ -151,7 +164,10 @@ class Lookups:
         with self.deps.session() as session:
             total = session.exec(select(func.count()).select_from(Case).where(where)).one()
             cases = session.exec(
-                select(Case).where(where).order_by(col(Case.waiting_since), col(Case.id)).limit(limit)
+                select(Case)
+                .where(where)
+                .order_by(BREACHED_FIRST, col(Case.waiting_since), col(Case.id))
+                .limit(limit)
             ).all()
             return Listing(self._lines(session, list(cases)), int(total))
 
@@ -165,7 +181,7 @@ class Lookups:
                     Case.status != CaseStatus.RESOLVED,
                     sa.or_(col(Case.assignee_id) == user, col(Case.id).in_(drafted)),
                 )
-                .order_by(col(Case.updated_at).desc())
+                .order_by(BREACHED_FIRST, col(Case.updated_at).desc())
                 .limit(limit)
             ).all()
             return self._lines(session, list(cases))
@@ -239,6 +255,7 @@ class Lookups:
                     waiting_since=case.waiting_since,
                     reply=replies.get(case.id),
                     thread_link=self.links.thread(case.channel_id, case.thread_ts),
+                    breached=case.status == CaseStatus.OPEN and case.sla_state == SlaState.BREACHED,
                 )
             )
         return lines

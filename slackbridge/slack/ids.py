@@ -22,15 +22,21 @@ class ActionId(enum.StrEnum):
     DISCARD = "draft_discard"
     RETRY = "draft_retry"
     HOME_REFRESH = "home_refresh"
+    # service levels
+    SNOOZE = "case_snooze"
 
 
 class CallbackId(enum.StrEnum):
     NEW_DRAFT = "draft_new"
     EDIT_DRAFT = "draft_edit"
+    # service levels
+    SNOOZE = "case_snooze"
 
 
 class BlockId(enum.StrEnum):
     DRAFT_TEXT = "draft_text"
+    # service levels
+    SNOOZE_UNTIL = "snooze_until"
 
 
 DRAFT_INPUT = "text"  # action_id of the text input inside the draft modals

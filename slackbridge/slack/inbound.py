@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from slackbridge.slack.ids import ActionId
+from slackbridge.slack.ids import ActionId, decode_ref
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -33,8 +33,11 @@ STORED_ACTIONS = frozenset(
         ActionId.CATEGORY,
         ActionId.SUGGEST,
         ActionId.SUGGEST_RETRY,
+        ActionId.SNOOZE,  # its "Snooze until…" choice opens a modal: see LIVE_CHOICES
     }
 )
+# Menu choices that open a modal, so stay live although their action is stored otherwise.
+LIVE_CHOICES = frozenset({"custom"})
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def _action(payload: Any, body: str, content_type: str) -> Incoming | None:
     if not isinstance(actions, list) or len(actions) != 1 or not isinstance(actions[0], dict):
         return None
     action = actions[0]
-    if action.get("action_id") not in STORED_ACTIONS:
+    if action.get("action_id") not in STORED_ACTIONS or _live_choice(action):
         return None
     container = payload.get("container") or {}
     identity = [
@@ -104,3 +107,11 @@ def _action(payload: Any, body: str, content_type: str) -> Incoming | None:
     ]
     digest = hashlib.sha256("\x1f".join(identity).encode()).hexdigest()
     return Incoming(f"action:{digest}", "action", body, content_type)
+
+
+def _live_choice(action: dict[str, Any]) -> bool:
+    value = (action.get("selected_option") or {}).get("value")
+    try:
+        return isinstance(value, str) and decode_ref(value).extra in LIVE_CHOICES
+    except ValueError:
+        return False

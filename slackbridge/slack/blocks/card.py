@@ -16,6 +16,7 @@ from slackbridge.slack.blocks.common import (
     slack_date,
     user,
 )
+from slackbridge.slack.blocks.sla import ClockView, build_clock_block
 from slackbridge.slack.blocks.triage import category_select
 from slackbridge.slack.ids import ActionId, Ref
 from slackbridge.text import escape_mrkdwn, truncate, tweet_url
@@ -66,6 +67,7 @@ class CardView:
     suggestions_enabled: bool = True
     moved_to_channel: str | None = None  # set when the case moved to another channel
     urgent_group: str | None = None
+    clock: ClockView | None = None  # service levels: the open turn's due time and state
 
 
 def author_line(author: AuthorView) -> str:
@@ -157,6 +159,8 @@ def build_case_card(view: CardView) -> list[Block]:
     blocks.append(context(" · ".join(meta), triage_line(view)))
     for note in view.notes[-3:]:
         blocks.append(context(f":memo: {escape_mrkdwn(note)}"))
+    if view.clock and view.status == "open" and not view.moved_to_channel:
+        blocks.append(build_clock_block(view.case_id, view.clock))
     if view.moved_to_channel:
         blocks.append(section(f":arrow_right: This case moved to <#{view.moved_to_channel}>."))
         return blocks

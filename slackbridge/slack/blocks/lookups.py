@@ -61,6 +61,8 @@ def case_line(line: CaseLine, *, show_age: bool = False) -> str:
         meta.append(f"{CATEGORY_EMOJI.get(line.category, '')} {line.category}".strip())
     if show_age:
         meta.append(f"waiting {age(line.waiting_since)}")
+    if line.breached:
+        meta.insert(0, ":red_circle: *breached*")
     meta.append(f"on it: {user(line.assignee_id)}" if line.assignee_id else "unassigned")
     return f"{parts[0]} · {' · '.join(meta)}\n&gt; {snippet(line.text)}"
 

@@ -23,10 +23,12 @@ from slackbridge.slack.surfaces.base import (
     followup_key,
     home_key,
     parse_key,
+    sla_note_key,
 )
 from slackbridge.slack.surfaces.cards import Cards
 from slackbridge.slack.surfaces.drafts import DraftMessages
 from slackbridge.slack.surfaces.home import HomeSurface
+from slackbridge.slack.surfaces.sla_notices import SlaNotices
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ __all__ = [
     "draft_key",
     "followup_key",
     "home_key",
+    "sla_note_key",
 ]
 
 SWEEP_BATCH = 100
@@ -49,11 +52,13 @@ class Surfaces:
         self.cards = Cards(deps, self.store)
         self.drafts = DraftMessages(deps, self.store)
         self.home = HomeSurface(deps)
+        self.sla_notices = SlaNotices(deps, self.store)
         self._renderers: dict[str, Renderer] = {
             "card": self.cards.render,
             "followup": self.cards.render_followup,
             "draft": self.drafts.render,
             "home": self.home.render,
+            "sla": self.sla_notices.render,
         }
 
     def touch(self, session: Session, *keys: str) -> None:

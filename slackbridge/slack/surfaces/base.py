@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -63,6 +63,11 @@ def home_key(user: str) -> str:
 
 def followup_key(tweet_id: str) -> str:
     return f"followup:{tweet_id}"
+
+
+def sla_note_key(case_id: int, kind: str, due: datetime) -> str:
+    """A reminder or escalation in a case's thread: one per case, kind and turn (its due time)."""
+    return f"sla:{case_id}:{kind}:{int(due.timestamp())}"
 
 
 def parse_key(key: str) -> tuple[str, str]:

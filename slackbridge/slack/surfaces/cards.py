@@ -31,6 +31,7 @@ from slackbridge.slack.blocks.card import (
     fallback_text,
     followup_text,
 )
+from slackbridge.slack.blocks.sla import ClockView
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces.base import (
     ATTEMPT_SLACK,
@@ -93,7 +94,15 @@ def card_view(deps: Deps, session: Session, case: Case) -> CardView:
         suggestions_enabled=True,
         moved_to_channel=moved,
         urgent_group=deps.settings.urgent_notify_group,
+        clock=clock_view(case),
     )
+
+
+def clock_view(case: Case) -> ClockView | None:
+    if case.due_at is None:
+        return None
+    snoozed = case.snoozed_until if case.snoozed_until and case.snoozed_until > utcnow() else None
+    return ClockView(case.due_at, case.sla_state, snoozed, case.snoozed_by if snoozed else None)
 
 
 def card_message(view: CardView, *, degraded: bool = False) -> Message:
