@@ -473,6 +473,38 @@ class SlackDriver:
             response_url=response_url,
         )
 
+    def overflow(
+        self, user: str, action_id: str, selected_value: str, *, channel: str, message_ts: str
+    ) -> DriverResult:
+        """Pick an option of an ``overflow`` menu on a message (its label is taken from the element)."""
+        source = self.fake.message(channel, message_ts) if self.fake else None
+        label = selected_value
+        found = self._find_element(source, action_id)
+        if found is not None:
+            for option in found[0].get("options", []):
+                if option.get("value") == selected_value:
+                    label = option.get("text", {}).get("text", selected_value)
+        action: Json = {
+            "type": "overflow",
+            "action_id": action_id,
+            "block_id": None,
+            "selected_option": {
+                "text": {"type": "plain_text", "text": label, "emoji": True},
+                "value": selected_value,
+            },
+        }
+        return self._block_actions(
+            user,
+            action,
+            channel=channel,
+            message_ts=message_ts,
+            container_type="message",
+            message=source,
+            view=None,
+            trigger_id=None,
+            response_url=None,
+        )
+
     def _resolve_view(self, view: Json | str | None) -> Json | None:
         if isinstance(view, str):
             if self.fake is None or self.fake.view(view) is None:
