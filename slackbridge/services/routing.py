@@ -14,6 +14,7 @@ from slackbridge.services.cases import Cases
 from slackbridge.services.deps import Deps
 from slackbridge.services.ingest import Ingest
 from slackbridge.services.outcome import DONE, Outcome, refused
+from slackbridge.services.sla_clock import retarget
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces import card_key
 from slackbridge.slack.surfaces.base import Busy
@@ -57,6 +58,8 @@ class Routing:
             )
             surfaces.touch(session, card_key(case_id))
             session.refresh(case)
+            retarget(case, self.deps.settings.sla)  # service levels: the new category's target
+            session.add(case)
             target = self.ingest.channel_for(case)
             moves = (
                 case.source != CaseSource.LISTEN and case.thread_ts is not None and target != case.channel_id

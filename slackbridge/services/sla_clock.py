@@ -40,6 +40,19 @@ def open_turn(case: Case, policy: SlaPolicy | None, start: datetime) -> None:
         case.first_due_at = case.due_at
 
 
+def retarget(case: Case, policy: SlaPolicy | None) -> None:
+    """The category changed: the open turn's due times follow the new target (notices sent stay sent)."""
+    if policy is None or case.due_at is None or case.waiting_since is None:
+        return
+    first = case.first_response_at is None
+    due = policy.due(case.waiting_since, case.category, case.urgency, first=first)
+    case.due_soon_at = due.soon_at if due else None
+    case.due_at = due.due_at if due else None
+    case.sla_state = None  # the scheduler shows the state under the new target
+    if first:
+        case.first_due_at = case.due_at
+
+
 def close_turn(case: Case) -> None:
     """We answered (or resolved): the turn's clock stops."""
     for name, value in CLEARED.items():
@@ -65,6 +78,7 @@ class SlaClock:
             return 0
         now = now or utcnow()
         keys: list[str] = []
+        keys += self._wake(now)
         keys += self._advance(now)
         keys += self._notify(now, escalate=False)
         keys += self._notify(now, escalate=True)
@@ -107,6 +121,34 @@ class SlaClock:
                     homes = self.surfaces.homes([case.assignee_id if case else None])
                     self.surfaces.touch(session, card_key(case_id), *homes)
                     keys += [card_key(case_id), *homes]
+        return keys
+
+    def _wake(self, now: datetime) -> list[str]:
+        """Snoozes that ended: off the card (reminders due meanwhile follow in this round)."""
+        with self.deps.session() as session:
+            rows = session.exec(
+                select(Case.id, Case.snoozed_until)
+                .where(col(Case.snoozed_until).is_not(None), col(Case.snoozed_until) <= now)
+                .limit(BATCH)
+            ).all()
+        keys: list[str] = []
+        for case_id, until in rows:
+            if case_id is None or until is None:
+                continue
+            with self.deps.session() as session:
+                woken = rows_changed(
+                    session.execute(
+                        update(Case)
+                        .where(col(Case.id) == case_id, col(Case.snoozed_until) == until)
+                        .values(snoozed_until=None, snoozed_by=None)
+                    )
+                )
+                if woken:
+                    audit.record(
+                        session, AuditAction.CASE_UNSNOOZED, case_id=case_id, ended=until.isoformat()
+                    )
+                    self.surfaces.touch(session, card_key(case_id))
+                    keys.append(card_key(case_id))
         return keys
 
     def _notify(self, now: datetime, *, escalate: bool) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from slackbridge.app import build_services
 from slackbridge.config import load_settings
@@ -54,7 +54,9 @@ def sla_service(
 
 def _case(bridge: Bridge) -> Case:
     with Session(bridge.services.deps.engine) as session:
-        return session.exec(select(Case).order_by(Case.id.desc())).first()  # type: ignore[union-attr]
+        case = session.exec(select(Case).order_by(col(Case.id).desc())).first()
+    assert case is not None
+    return case
 
 
 def _notices(bridge: Bridge, card: dict[str, Any], words: str) -> list[str]:
@@ -127,7 +129,7 @@ def test_two_schedulers_racing_send_each_notice_once(sla_service: RunningBridge)
     for now in at:
         barrier = threading.Barrier(6)
 
-        def run(clock: Any, now: datetime = now) -> None:
+        def run(clock: Any, now: datetime = now, barrier: threading.Barrier = barrier) -> None:
             barrier.wait()
             clock.round(now=now)
 
@@ -251,6 +253,7 @@ def test_snooze_pauses_reminders_visibly_and_they_resume(bridge: Bridge) -> None
     assert "breached" in _card_text(bridge, card)  # the clock keeps running; only reminders pause
     clock.round(now=snoozed.snoozed_until + timedelta(seconds=1))
     assert len(_notices(bridge, card, ESCALATION)) == 1 and not _notices(bridge, card, REMINDER)
+    assert "snoozed" not in _card_text(bridge, card)  # the ended snooze left the card
     with Session(bridge.services.deps.engine) as session:
         [audit] = session.exec(select(AuditLog).where(AuditLog.action == AuditAction.CASE_SNOOZED)).all()
     assert audit.actor == AGENT and audit.case_id == case.id
@@ -275,5 +278,18 @@ def test_custom_snooze_through_the_modal_and_unsnooze(bridge: Bridge) -> None:
     _snooze(bridge, card, case.id or 0, UNSNOOZE)
     wait_for(lambda: _case(bridge).snoozed_until is None, what="unsnoozed")
     wait_for(lambda: "snoozed" not in _card_text(bridge, card), what="card without the snooze")
+    bridge.services.sla.round(now=case.waiting_since + timedelta(minutes=23))
+    assert len(_notices(bridge, card, REMINDER)) == 1
+
+
+def test_a_new_category_moves_the_due_time_to_its_target(bridge: Bridge) -> None:
+    tweet_id = bridge.x.mention("tom", "@acme do you ship to Lyon?")
+    bridge.poll()
+    card, case = bridge.card_for(tweet_id), _case(bridge)
+    assert case.category != "complaint" and case.waiting_since is not None
+    assert case.due_at == case.waiting_since + timedelta(hours=2)
+    bridge.driver.select(AGENT, ActionId.CATEGORY.value, "complaint", channel=CHANNEL, message_ts=card["ts"])
+    moved = wait_for(lambda: (c := _case(bridge)).category == "complaint" and c, what="recategorised")
+    assert moved.due_at == moved.first_due_at == case.waiting_since + timedelta(minutes=30)
     bridge.services.sla.round(now=case.waiting_since + timedelta(minutes=23))
     assert len(_notices(bridge, card, REMINDER)) == 1

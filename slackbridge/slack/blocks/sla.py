@@ -36,25 +36,25 @@ def _option(label: str, case_id: int, choice: str) -> dict[str, Any]:
     return {"text": plain(label), "value": encode_ref(Ref(case_id=case_id, extra=choice))}
 
 
-def clock_line(clock: ClockView, now: datetime | None = None) -> str:
+def clock_line(clock: ClockView) -> str:
     text = f":stopwatch: Due {slack_date(clock.due_at)} · {STATE_LABELS.get(clock.state, clock.state)}"
-    if clock.snoozed_until and (now is None or clock.snoozed_until > now):
+    if clock.snoozed_until:
         who = f" by <@{clock.snoozed_by}>" if clock.snoozed_by else ""
         text += f" · :zzz: reminders snoozed{who} until {slack_date(clock.snoozed_until)}"
     return text
 
 
-def build_clock_block(case_id: int, clock: ClockView, now: datetime | None = None) -> Block:
+def build_clock_block(case_id: int, clock: ClockView) -> Block:
     """One section: the due time and state, with the snooze menu beside it."""
     options = [
         _option("Snooze 1 hour", case_id, SNOOZE_1H),
         _option("Snooze until tomorrow 9:00", case_id, SNOOZE_TOMORROW),
         _option("Snooze until…", case_id, SNOOZE_CUSTOM),
     ]
-    if clock.snoozed_until and (now is None or clock.snoozed_until > now):
+    if clock.snoozed_until:
         options.append(_option("Unsnooze", case_id, UNSNOOZE))
     menu = {"type": "overflow", "action_id": ActionId.SNOOZE.value, "options": options}
-    return section(clock_line(clock, now), block_id=f"clock:{case_id}", accessory=menu)
+    return section(clock_line(clock), block_id=f"clock:{case_id}", accessory=menu)
 
 
 def build_reminder(case_id: int, who: str, due_at: datetime, target: str | None) -> tuple[str, list[Block]]:

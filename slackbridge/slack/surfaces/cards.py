@@ -101,8 +101,7 @@ def card_view(deps: Deps, session: Session, case: Case) -> CardView:
 def clock_view(case: Case) -> ClockView | None:
     if case.due_at is None:
         return None
-    snoozed = case.snoozed_until if case.snoozed_until and case.snoozed_until > utcnow() else None
-    return ClockView(case.due_at, case.sla_state, snoozed, case.snoozed_by if snoozed else None)
+    return ClockView(case.due_at, case.sla_state, case.snoozed_until, case.snoozed_by)
 
 
 def card_message(view: CardView, *, degraded: bool = False) -> Message:
