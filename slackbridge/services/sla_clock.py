@@ -42,7 +42,8 @@ def open_turn(case: Case, policy: SlaPolicy | None, start: datetime) -> None:
 
 def retarget(case: Case, policy: SlaPolicy | None) -> None:
     """The category changed: the open turn's due times follow the new target (notices sent stay sent)."""
-    if policy is None or case.due_at is None or case.waiting_since is None:
+    waiting = case.status == CaseStatus.OPEN and case.source != CaseSource.LISTEN
+    if policy is None or not waiting or case.waiting_since is None:
         return
     first = case.first_response_at is None
     due = policy.due(case.waiting_since, case.category, case.urgency, first=first)
