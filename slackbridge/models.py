@@ -154,7 +154,7 @@ class Case(SQLModel, table=True):
     first_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     due_soon_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
-    sla_state: SlaState | None = _enum_col(nullable=True)
+    sla_state: SlaState | None = Field(default=None, sa_type=sa.String(20), nullable=True)
     sla_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

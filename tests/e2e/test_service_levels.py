@@ -293,3 +293,14 @@ def test_a_new_category_moves_the_due_time_to_its_target(bridge: Bridge) -> None
     assert moved.due_at == moved.first_due_at == case.waiting_since + timedelta(minutes=30)
     bridge.services.sla.round(now=case.waiting_since + timedelta(minutes=23))
     assert len(_notices(bridge, card, REMINDER)) == 1
+
+
+def test_the_leader_runs_the_scheduler_only_when_targets_are_set(service: RunningBridge) -> None:
+    bridge = service.start()
+    bridge.runtime.add_default_pollers()
+    assert "sla" in [p.name for p in bridge.runtime.pollers]
+    service.stop()
+    service.env_extra.clear()
+    bridge = service.start()
+    bridge.runtime.add_default_pollers()
+    assert "sla" not in [p.name for p in bridge.runtime.pollers]
