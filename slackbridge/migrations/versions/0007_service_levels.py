@@ -2,7 +2,7 @@
 
 Plain ADD COLUMN on case (no table rebuild).
 
-Revision ID: 0010
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-29 13:20:00
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 import slackbridge.models
 
-revision = "0010"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
