@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 COMPLIANCE_SECONDS = 15 * 60  # a tick: the service decides when a check is due (every 12 h)
 DELIVERY_SECONDS = 1.0  # every process looks for posts to show this often (one cheap query when idle)
 SURFACE_SWEEP_SECONDS = 5.0  # Slack messages left behind by a crash or an outage are shown this soon
+# approval turns
+NOTICE_SECONDS = 5.0  # owed notices left behind (a crash, a Slack outage) are posted this soon
+REMINDER_SECONDS = 30.0  # how often the leader looks for drafts that waited too long
 
 Step = Callable[[], int | None]
 
@@ -73,6 +76,8 @@ class Runtime:
         # Deleted posts must be gone within 24 hours: the service checks every 12 h (room for an X outage);
         # the poller ticks more often to follow a batch compliance job until X has finished it.
         self.add_poller("compliance", self.services.compliance.sweep, COMPLIANCE_SECONDS)
+        if settings.approval_reminder > 0:
+            self.add_poller("reminders", self.services.reminders.sweep, REMINDER_SECONDS)
 
     def add_default_loops(self) -> None:
         """What every process does, web-only ones included."""
@@ -80,6 +85,8 @@ class Runtime:
             self.add_loop("delivery", self.services.ingest.deliver_pending, DELIVERY_SECONDS)
         if not any(loop.name == "surfaces" for loop in self.loops):
             self.add_loop("surfaces", self.services.surfaces.sweep, SURFACE_SWEEP_SECONDS)
+        if not any(loop.name == "notices" for loop in self.loops):
+            self.add_loop("notices", self.services.notices.deliver, NOTICE_SECONDS)
 
     def start_pollers(self) -> None:
         """Start the pollers (each waits for its turn to lead) and the every-process loops."""

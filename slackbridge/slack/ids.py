@@ -22,18 +22,26 @@ class ActionId(enum.StrEnum):
     DISCARD = "draft_discard"
     RETRY = "draft_retry"
     HOME_REFRESH = "home_refresh"
+    # approval turns
+    FOLLOW_UP = "draft_follow_up"
+    REQUEST_CHANGES = "draft_request_changes"
 
 
 class CallbackId(enum.StrEnum):
     NEW_DRAFT = "draft_new"
     EDIT_DRAFT = "draft_edit"
+    # approval turns
+    REQUEST_CHANGES = "draft_request_changes"
 
 
 class BlockId(enum.StrEnum):
     DRAFT_TEXT = "draft_text"
+    # approval turns
+    CHANGES_REASON = "changes_reason"
 
 
 DRAFT_INPUT = "text"  # action_id of the text input inside the draft modals
+REASON_INPUT = "reason"  # action_id of the reason input in the request-changes modal
 # Ids are INTEGER columns (PostgreSQL: 4 bytes): a larger number cannot be ours, so it is refused here
 # rather than by a database error after the acknowledgement.
 MAX_ID = 2**31 - 1

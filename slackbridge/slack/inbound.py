@@ -33,6 +33,8 @@ STORED_ACTIONS = frozenset(
         ActionId.CATEGORY,
         ActionId.SUGGEST,
         ActionId.SUGGEST_RETRY,
+        # approval turns
+        ActionId.FOLLOW_UP,
     }
 )
 
