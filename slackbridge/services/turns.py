@@ -79,7 +79,6 @@ def supersede(session: Session, draft_ids: list[int], *, actor: str, by: int | N
             .where(
                 col(Draft.id) == draft_id,
                 col(Draft.status).in_(OPEN),
-                col(Draft.error_ambiguous).is_(False),
             )
             .values(status=DraftStatus.SUPERSEDED, version=Draft.version + 1, updated_at=utcnow())
         ).rowcount  # type: ignore[attr-defined]
