@@ -149,3 +149,12 @@ def test_the_approval_reminder_fires_once_after_its_delay(service: RunningBridge
     assert len(reminders()) == 1
     with Session(bridge.services.deps.engine) as session:
         assert session.exec(select(Draft)).one().reminded_at is not None
+
+
+@pytest.mark.parametrize("env_extra", [{"SLACKBRIDGE_APPROVAL_REMINDER": "0"}])
+def test_no_reminders_when_turned_off(bridge: Bridge) -> None:
+    card, _, _ = case_with_drafts(bridge, (AGENT, "Sorry! DM us."))
+    bridge.runtime.add_default_pollers()
+    assert "reminders" not in [p.name for p in bridge.runtime.pollers]
+    assert bridge.services.reminders.sweep(now=utcnow() + timedelta(days=1)) == 0
+    assert not [m for m in bridge.thread(card) if "waited" in message_text(m)]
