@@ -100,7 +100,7 @@ def supersede(session: Session, draft_ids: list[int], *, actor: str, by: int | N
             draft,
             f"superseded:{draft_id}:{draft.version}",
             f"was not sent: reply draft #{by} answered the customer first. An approver can still send "
-            "yours as a follow-up from the thread."
+            "yours as a follow-up."
             if by
             else "was not sent: the customer was answered.",
             actor=actor,
