@@ -31,6 +31,9 @@ from slackbridge.services.inbox import Inbox
 from slackbridge.services.ingest import Ingest
 from slackbridge.services.listening import Listening
 from slackbridge.services.lookups import Lookups
+from slackbridge.services.notices import Notices
+from slackbridge.services.reminders import Reminders
+from slackbridge.services.review import Review
 from slackbridge.services.routing import Routing
 from slackbridge.services.search import Search
 from slackbridge.services.sla_clock import SlaClock
@@ -70,6 +73,10 @@ class Services:
     # service levels: the leader's scheduler, and snoozing a case's reminders
     sla: SlaClock = field(init=False)
     snooze: Snooze = field(init=False)
+    # approval turns: writers' notices, review (four eyes, changes, follow-ups), approval reminders
+    notices: Notices = field(init=False)
+    review: Review = field(init=False)
+    reminders: Reminders = field(init=False)
 
 
 def build_slack_client(settings: Settings) -> WebClient:
@@ -172,7 +179,16 @@ def build_services(
     services.compliance = Compliance(deps, cases)
     services.sla = SlaClock(deps, surfaces)
     services.snooze = Snooze(deps, surfaces)
+    wire_turns(services)
     return services
+
+
+def wire_turns(services: Services) -> None:
+    """Approval turns: one notice sender, review actions, reminders; approval asks review about four eyes."""
+    services.notices = services.approval.notices
+    services.review = Review(services.deps, services.drafts, services.approvers, services.notices)
+    services.reminders = Reminders(services.deps, services.notices)
+    services.approval.four_eyes = services.review.four_eyes_refusal
 
 
 def build_app(settings: Settings, services: Services, *, process_before_response: bool = False) -> App:

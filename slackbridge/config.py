@@ -91,6 +91,9 @@ class Settings:
     # Service levels
     sla: SlaPolicy | None = None  # None: no targets, no reminders
     escalate_to: str | None = None  # user (U…) or group (S…) told in the thread when a case breaches
+    # approval turns
+    four_eyes: bool = False  # an approver may not approve a draft they wrote or last edited
+    approval_reminder: float = 600.0  # seconds a draft waits before approvers are reminded; 0 = never
 
     @property
     def socket_mode(self) -> bool:
@@ -183,6 +186,21 @@ class _Reader:
         if problem:
             self.problems.append(problem)
         return url
+
+    def duration(self, name: str, default: float, *, maximum: float) -> float:
+        """Seconds from `90`, `90s`, `10m` or `2h`; `0` turns the feature off."""
+        raw = self.get(name)
+        if raw is None:
+            return default
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smh]?)", raw.lower())
+        if match is None:
+            self.problems.append(f"{name} must be a duration like 90s, 10m or 2h (0 = off), got {raw!r}.")
+            return default
+        seconds = float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+        if seconds > maximum:
+            self.problems.append(f"{name} must be at most {maximum / 3600:g}h, got {raw}.")
+            return default
+        return seconds
 
     def flag(self, name: str) -> bool:
         raw = (self.get(name) or "false").lower()
@@ -332,6 +350,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         inbox_claim_seconds=r.number("SLACKBRIDGE_INBOX_CLAIM_SECONDS", 10.0, minimum=1, maximum=600),
         sla=_sla(r),
         escalate_to=escalate_to,
+        four_eyes=r.flag("SLACKBRIDGE_FOUR_EYES"),
+        approval_reminder=r.duration("SLACKBRIDGE_APPROVAL_REMINDER", 600.0, maximum=7 * 86400),
     )
     if r.problems:
         raise ConfigError(r.problems)

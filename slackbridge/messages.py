@@ -16,6 +16,13 @@ TARGET_NOT_IN_CASE = "The post to reply to is not part of this case any more."
 NOT_IN_SLACK_YET = "This case is not shown in Slack yet; try again in a moment."
 DRAFT_ALREADY_SAVED = "This draft was already saved."
 APPROVERS_ONLY_SEND = "Only approvers can send replies to X. Ask a manager to approve this draft."
+# approval turns
+FOUR_EYES = (
+    "Four eyes: you wrote or last edited this draft, so another approver must approve it. Nothing was sent."
+)
+APPROVERS_ONLY_REVIEW = "Only approvers can request changes to a draft."
+APPROVERS_ONLY_FOLLOWUP = "Only approvers can send a second reply to the same customer post."
+DRAFT_CHANGED_MEANWHILE = "Someone changed this draft meanwhile: look at its latest version. Nothing changed."
 
 
 def reply_rule(brand: str | None) -> str:

@@ -66,6 +66,9 @@ class DraftStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"  # X refused or failed; can be retried
     DISCARDED = "discarded"
+    # approval turns
+    SUPERSEDED = "superseded"  # another reply of its turn was sent; only "Send as follow-up" re-opens it
+    CHANGES_REQUESTED = "changes_requested"  # an approver asked for changes; an edit brings it back
 
 
 class DraftOrigin(enum.StrEnum):
@@ -104,6 +107,11 @@ class AuditAction(enum.StrEnum):
     SLA_ESCALATED = "sla_escalated"
     CASE_SNOOZED = "case_snoozed"
     CASE_UNSNOOZED = "case_unsnoozed"
+    # approval turns
+    DRAFT_SUPERSEDED = "draft_superseded"
+    DRAFT_FOLLOWUP = "draft_followup"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVAL_REMINDED = "approval_reminded"
 
 
 def _enum_col(length: int = 20, *, index: bool = False, nullable: bool = False) -> Any:
@@ -219,6 +227,13 @@ class Draft(SQLModel, table=True):
     # When X was first asked to post the current text: a retry after an unconfirmed post searches from here.
     first_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # approval turns: the customer's latest post when the draft was written (its turn), whether it was
+    # re-opened on purpose as a second reply, why changes were asked, and when approvers were reminded.
+    turn_tweet_id: str | None = Field(default=None, max_length=32)
+    followup: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    changes_requested_by: str | None = Field(default=None, max_length=32)
+    changes_reason: str | None = Field(default=None, max_length=500)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Cursor(SQLModel, table=True):
@@ -319,3 +334,24 @@ class XUsage(SQLModel, table=True):
     purpose: str = Field(primary_key=True, max_length=20)  # mentions, listen, lookup, post
     reads: int = 0
     writes: int = 0
+
+
+class NoticeStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+
+
+class Notice(SQLModel, table=True):
+    """A message the product owes someone (a writer's DM, an approval reminder), stored with the change
+    that caused it; `key` is unique so it is owed once, and one process at a time claims it to post."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=120)  # e.g. sent:40, rejected:40:3, reminder:40
+    channel: str = Field(max_length=32)  # a user id (a DM from the bot) or a channel id
+    thread_ts: str | None = Field(default=None, max_length=32)
+    text: str
+    status: NoticeStatus = _enum_col(index=True)
+    claimed_by: str | None = Field(default=None, max_length=32)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

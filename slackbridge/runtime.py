@@ -25,6 +25,9 @@ COMPLIANCE_SECONDS = 15 * 60  # a tick: the service decides when a check is due 
 DELIVERY_SECONDS = 1.0  # every process looks for posts to show this often (one cheap query when idle)
 SURFACE_SWEEP_SECONDS = 5.0  # Slack messages left behind by a crash or an outage are shown this soon
 SLA_SECONDS = 30.0  # service levels are in minutes: a reminder is at most this late
+# approval turns
+NOTICE_SECONDS = 5.0  # owed notices left behind (a crash, a Slack outage) are posted this soon
+REMINDER_SECONDS = 30.0  # how often the leader looks for drafts that waited too long
 
 Step = Callable[[], int | None]
 
@@ -77,6 +80,8 @@ class Runtime:
         # service levels: due-soon and breach states, reminders and escalations (once each, leader only)
         if settings.sla is not None:
             self.add_poller("sla", self.services.sla.round, SLA_SECONDS)
+        if settings.approval_reminder > 0:
+            self.add_poller("reminders", self.services.reminders.sweep, REMINDER_SECONDS)
 
     def add_default_loops(self) -> None:
         """What every process does, web-only ones included."""
@@ -84,6 +89,8 @@ class Runtime:
             self.add_loop("delivery", self.services.ingest.deliver_pending, DELIVERY_SECONDS)
         if not any(loop.name == "surfaces" for loop in self.loops):
             self.add_loop("surfaces", self.services.surfaces.sweep, SURFACE_SWEEP_SECONDS)
+        if not any(loop.name == "notices" for loop in self.loops):
+            self.add_loop("notices", self.services.notices.deliver, NOTICE_SECONDS)
 
     def start_pollers(self) -> None:
         """Start the pollers (each waits for its turn to lead) and the every-process loops."""

@@ -75,3 +75,18 @@ def test_socket_mode_and_category_channels() -> None:
 def test_missing_files_are_reported(tmp_path: object) -> None:
     with pytest.raises(ConfigError, match="SLACKBRIDGE_KNOWLEDGE_DIR points to /nowhere"):
         load_settings({**VALID, "SLACKBRIDGE_KNOWLEDGE_DIR": "/nowhere"})
+
+
+def test_approval_settings() -> None:
+    settings = load_settings(VALID)
+    assert settings.four_eyes is False and settings.approval_reminder == 600
+    on = load_settings({**VALID, "SLACKBRIDGE_FOUR_EYES": "true", "SLACKBRIDGE_APPROVAL_REMINDER": "2h"})
+    assert on.four_eyes and on.approval_reminder == 7200
+    assert load_settings({**VALID, "SLACKBRIDGE_APPROVAL_REMINDER": "0"}).approval_reminder == 0
+    assert load_settings({**VALID, "SLACKBRIDGE_APPROVAL_REMINDER": "90s"}).approval_reminder == 90
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**VALID, "SLACKBRIDGE_APPROVAL_REMINDER": "ten minutes"})
+    assert str(raised.value) == (
+        "slackbridge cannot start: SLACKBRIDGE_APPROVAL_REMINDER must be a duration like 90s, 10m or 2h "
+        "(0 = off), got 'ten minutes'."
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -23,11 +24,12 @@ from slackbridge.models import (
     TweetSource,
     utcnow,
 )
-from slackbridge.services import audit
+from slackbridge.services import audit, turns
 from slackbridge.services.cases import Cases
 from slackbridge.services.deps import Deps
 from slackbridge.services.drafts import Drafts
 from slackbridge.services.ingest import count_usage
+from slackbridge.services.notices import Notices
 from slackbridge.services.outcome import Outcome
 from slackbridge.services.sla_clock import close_turn
 from slackbridge.slack.gateway import SlackError
@@ -105,6 +107,8 @@ class Approval:
         self.drafts = drafts
         self.cases = cases
         self.approvers = approvers
+        self.notices = Notices(deps)  # approval turns: the writer hears what became of their draft
+        self.four_eyes: Callable[[int, str], str | None] = lambda draft_id, user: None  # set by app.py
 
     def approve(
         self, draft_id: int, *, user: str, expected_version: int, redelivered: bool = False
@@ -125,7 +129,7 @@ class Approval:
                     case_id=draft.case_id if draft else None,
                 )
             return Outcome(False, messages.APPROVERS_ONLY_SEND)
-        blocked = self._blocking_problem(draft_id, user)
+        blocked = self.four_eyes(draft_id, user) or self._blocking_problem(draft_id, user)
         if blocked:
             return Outcome(False, blocked)
 
@@ -136,6 +140,9 @@ class Approval:
 
         now = utcnow()
         with self.deps.session() as session:
+            taken = self._turn_taken(session, draft_id, user, redelivered)
+            if taken:
+                return Outcome(False, taken)
             conditions = [
                 col(Draft.id) == draft_id,
                 col(Draft.status).in_([DraftStatus.PENDING, DraftStatus.FAILED]),
@@ -233,6 +240,26 @@ class Approval:
             customer_username=customer.username if customer else "",
             allowed_domains=self.deps.settings.allowed_link_domains,
         )
+
+    def _turn_taken(self, session: Session, draft_id: int, user: str, redelivered: bool) -> str | None:
+        """One answer per turn: refused while another draft of the case is being posted, or when the
+        draft's turn was answered (then it is superseded, unless it is a follow-up)."""
+        case_id = session.exec(select(Draft.case_id).where(Draft.id == draft_id)).first()
+        if case_id is None:
+            return None
+        turns.lock_case(session, case_id)
+        draft = session.get(Draft, draft_id)
+        if draft is None or (redelivered and draft.status == DraftStatus.SENDING):
+            return None
+        taken = turns.turn_taken(session, draft)
+        answered = turns.answered_in(session, draft.case_id, draft.turn_tweet_id, besides=draft_id)
+        if taken and answered is not None and answered.status == DraftStatus.SENT and not draft.followup:
+            keys = turns.supersede(session, [draft_id], actor=user, by=answered.id)
+            self.drafts.surfaces.touch(session, *(draft_key(i) for i in keys))
+            session.commit()
+            self.drafts.surfaces.show(draft_key(draft_id))
+        session.expire_all()  # the claim below reads the draft afresh
+        return taken
 
     @staticmethod
     def _finishes_dead_click(draft: Draft, user: str, expected_version: int, redelivered: bool) -> bool:
@@ -341,9 +368,15 @@ class Approval:
             )
             case_id = case.id
             assert case_id is not None
-            self.drafts.surfaces.touch(session, draft_key(draft_id), card_key(case_id), *homes)
+            superseded = turns.supersede_siblings(session, draft, actor=actor)
+            link = tweet_url(self.deps.brand_username(), posted.id)
+            turns.tell_writer(
+                session, draft, f"sent:{draft_id}", f"was sent on X: <{link}|view the reply>", actor=actor
+            )
+            self.drafts.surfaces.touch(session, draft_key(draft_id), card_key(case_id), *superseded, *homes)
         logger.info("approval.sent draft=%s tweet=%s", draft_id, posted.id)
-        self.drafts.surfaces.show(draft_key(draft_id), card_key(case_id), *homes)
+        self.drafts.surfaces.show(draft_key(draft_id), card_key(case_id), *superseded, *homes)
+        self.notices.deliver()
 
     def _mark_failed(self, draft_id: int, error: XError, *, actor: str) -> None:
         homes = self.drafts.surfaces.approver_homes()  # a failed draft is back in their lists
@@ -378,9 +411,17 @@ class Approval:
                 status=error.status,
                 ambiguous=error.ambiguous,
             )
+            turns.tell_writer(
+                session,
+                draft,
+                f"failed:{draft_id}:{draft.version}",
+                f"was not posted on X: {message}",
+                actor=actor,
+            )
             self.drafts.surfaces.touch(session, draft_key(draft_id), *homes)
         logger.warning("approval.failed draft=%s kind=%s status=%s", draft_id, error.kind, error.status)
         self.drafts.surfaces.show(draft_key(draft_id), *homes)
+        self.notices.deliver()
 
     def stuck_after(self) -> timedelta:
         """How long a draft may stay in 'sending' before its sender must have died (X's timeouts bound it)."""

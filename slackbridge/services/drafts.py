@@ -26,13 +26,15 @@ from slackbridge.services import audit
 from slackbridge.services.cases import case_for_thread, latest_customer_tweet
 from slackbridge.services.deps import Deps
 from slackbridge.services.outcome import DONE, Outcome, refused
+from slackbridge.services.turns import answered_in, current_turn
 from slackbridge.slack.blocks.draft import DraftView
 from slackbridge.slack.surfaces import Surfaces, draft_key
 from slackbridge.text import check_tweet_text, clean_optional, clean_text, slack_to_plain
 
 logger = logging.getLogger(__name__)
 
-EDITABLE = (DraftStatus.PENDING, DraftStatus.FAILED)
+EDITABLE = (DraftStatus.PENDING, DraftStatus.FAILED, DraftStatus.CHANGES_REQUESTED)
+DISCARDABLE = (*EDITABLE, DraftStatus.SUPERSEDED)
 
 
 @dataclass(frozen=True)
@@ -201,8 +203,13 @@ class Drafts:
             target = session.get(Tweet, in_reply_to) if in_reply_to else latest_customer_tweet(session, case)
             if target is None or target.case_id != case_id:
                 return DraftOutcome(problem=messages.TARGET_NOT_IN_CASE)
+            turn = current_turn(session, case)
+            answered = answered_in(session, case_id, turn, besides=None)
+            # Written after the turn was answered: a second reply, sent only on purpose (follow-up).
+            born_superseded = answered is not None and answered.status == DraftStatus.SENT
             draft = Draft(
                 case_id=case_id,
+                turn_tweet_id=turn,
                 in_reply_to_tweet_id=target.id,
                 text=text,
                 length=check.length,
@@ -210,7 +217,7 @@ class Drafts:
                 origin=origin,
                 ai_model=ai_model,
                 notes=self._notes(target, notes, check.problem),
-                status=DraftStatus.PENDING,
+                status=DraftStatus.SUPERSEDED if born_superseded else DraftStatus.PENDING,
                 source_key=source_key,
             )
             session.add(draft)
@@ -291,6 +298,8 @@ class Drafts:
                     first_attempt_at=None,
                     edited_by=editor,
                     last_error=None,
+                    changes_requested_by=None,
+                    changes_reason=None,
                     updated_at=utcnow(),
                 )
             )
@@ -318,7 +327,7 @@ class Drafts:
                 update(Draft)
                 .where(
                     col(Draft.id) == draft_id,
-                    col(Draft.status).in_(EDITABLE),
+                    col(Draft.status).in_(DISCARDABLE),
                     col(Draft.error_ambiguous).is_(False),
                 )
                 .values(status=DraftStatus.DISCARDED, updated_at=utcnow())
@@ -349,4 +358,8 @@ class Drafts:
             DraftStatus.SENDING: "This draft is being posted on X right now.",
             DraftStatus.SENT: "This draft was already sent on X.",
             DraftStatus.DISCARDED: "This draft was discarded.",
+            DraftStatus.SUPERSEDED: (
+                "Another reply already answered this customer post, so this draft is closed. An approver "
+                "can use Send as follow-up to re-open it as a second reply."
+            ),
         }.get(DraftStatus(draft.status), "Someone changed this draft meanwhile: look at its latest version.")

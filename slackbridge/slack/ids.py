@@ -24,6 +24,9 @@ class ActionId(enum.StrEnum):
     HOME_REFRESH = "home_refresh"
     # service levels
     SNOOZE = "case_snooze"
+    # approval turns
+    FOLLOW_UP = "draft_follow_up"
+    REQUEST_CHANGES = "draft_request_changes"
 
 
 class CallbackId(enum.StrEnum):
@@ -31,15 +34,20 @@ class CallbackId(enum.StrEnum):
     EDIT_DRAFT = "draft_edit"
     # service levels
     SNOOZE = "case_snooze"
+    # approval turns
+    REQUEST_CHANGES = "draft_request_changes"
 
 
 class BlockId(enum.StrEnum):
     DRAFT_TEXT = "draft_text"
     # service levels
     SNOOZE_UNTIL = "snooze_until"
+    # approval turns
+    CHANGES_REASON = "changes_reason"
 
 
 DRAFT_INPUT = "text"  # action_id of the text input inside the draft modals
+REASON_INPUT = "reason"  # action_id of the reason input in the request-changes modal
 # Ids are INTEGER columns (PostgreSQL: 4 bytes): a larger number cannot be ours, so it is refused here
 # rather than by a database error after the acknowledgement.
 MAX_ID = 2**31 - 1

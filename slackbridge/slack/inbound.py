@@ -34,6 +34,8 @@ STORED_ACTIONS = frozenset(
         ActionId.SUGGEST,
         ActionId.SUGGEST_RETRY,
         ActionId.SNOOZE,  # its "Snooze until…" choice opens a modal: see LIVE_CHOICES
+        # approval turns
+        ActionId.FOLLOW_UP,
     }
 )
 # Menu choices that open a modal, so stay live although their action is stored otherwise.

@@ -145,7 +145,7 @@ def test_a_tracked_card_slack_took_without_answering_is_found_when_track_is_pres
 
 def test_listening_poller_runs_only_with_a_listening_channel(bridge: Bridge) -> None:
     bridge.runtime.add_default_pollers()
-    assert [p.name for p in bridge.runtime.pollers] == ["mentions", "listen", "compliance"]
+    assert [p.name for p in bridge.runtime.pollers] == ["mentions", "listen", "compliance", "reminders"]
     assert bridge.runtime.pollers[1].interval == bridge.settings.listen_seconds
 
 

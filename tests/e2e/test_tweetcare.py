@@ -248,4 +248,4 @@ def test_stats_reports_volume_times_agents_and_reads_and_posts_a_chart(bridge: B
 
 def test_no_listening_poller_without_a_listening_channel(bridge: Bridge) -> None:
     bridge.runtime.add_default_pollers()
-    assert [p.name for p in bridge.runtime.pollers] == ["mentions", "compliance"]
+    assert [p.name for p in bridge.runtime.pollers] == ["mentions", "compliance", "reminders"]

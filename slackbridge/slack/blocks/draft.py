@@ -36,6 +36,10 @@ class DraftView:
     brand_username: str | None = None
     customer_username: str | None = None
     last_error: str | None = None
+    # approval turns
+    followup: bool = False
+    changes_requested_by: str | None = None
+    changes_reason: str | None = None
 
 
 def _origin(view: DraftView) -> str:
@@ -62,6 +66,13 @@ def build_draft_message(view: DraftView) -> list[Block]:
     target = f"@{view.customer_username}" if view.customer_username else "the customer"
 
     if view.status == "pending":
+        if view.followup:
+            blocks.append(
+                context(
+                    f":repeat: *This will be a second reply* to {escape_mrkdwn(target)}: another reply "
+                    "already answered this post, and an approver re-opened this one as a follow-up."
+                )
+            )
         blocks.append(
             context(
                 ":hourglass_flowing_sand: Waiting for an approver. "
@@ -82,10 +93,13 @@ def build_draft_message(view: DraftView) -> list[Block]:
                         "Post on X",
                     ),
                 ),
+                button("Request changes", ActionId.REQUEST_CHANGES, ref),
                 button("Edit", ActionId.EDIT, ref),
                 button("Discard", ActionId.DISCARD, ref, style="danger"),
             )
         )
+    elif view.status in ("superseded", "changes_requested"):
+        blocks += turn_blocks(view, ref, target)
     elif view.status == "sending":
         blocks.append(context(f":outbox_tray: Approved by {user(view.approver_id)}; posting on X…"))
     elif view.status == "sent":
@@ -119,3 +133,39 @@ def build_draft_message(view: DraftView) -> list[Block]:
     elif view.status == "discarded":
         blocks.append(context(":wastebasket: Discarded; nothing was posted."))
     return blocks
+
+
+def turn_blocks(view: DraftView, ref: Ref, target: str) -> list[Block]:
+    """A draft closed by its turn's sent reply, or sent back to its writer with a reason."""
+    if view.status == "superseded":
+        return [
+            context(
+                ":arrow_right_hook: *Superseded*: another reply already answered this post of "
+                f"{escape_mrkdwn(target)}. Nothing was posted from this draft."
+            ),
+            actions(
+                f"draft:{view.id}",
+                button(
+                    "Send as follow-up",
+                    ActionId.FOLLOW_UP,
+                    ref,
+                    confirm=confirm_dialog(
+                        "Re-open as a second reply?",
+                        f"{escape_mrkdwn(target)} already got a reply. Once approved, this one is posted "
+                        "as a second, separate reply.",
+                        "Re-open",
+                    ),
+                ),
+                button("Discard", ActionId.DISCARD, ref, style="danger"),
+            ),
+        ]
+    reason = escape_mrkdwn(view.changes_reason or "")
+    return [
+        section(f":pencil2: *Changes requested* by {user(view.changes_requested_by)}: {reason}"),
+        context("Edit the draft to bring it back for approval."),
+        actions(
+            f"draft:{view.id}",
+            button("Edit", ActionId.EDIT, ref, style="primary"),
+            button("Discard", ActionId.DISCARD, ref, style="danger"),
+        ),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slackbridge.slack.blocks.common import context, plain, quote_block, section
-from slackbridge.slack.ids import DRAFT_INPUT, BlockId, CallbackId, Ref, encode_ref
+from slackbridge.slack.ids import DRAFT_INPUT, REASON_INPUT, BlockId, CallbackId, Ref, encode_ref
 from slackbridge.text import TWEET_LIMIT, escape_mrkdwn
 
 INPUT_MAX = 3000  # Slack's own cap; X's weighted limit is checked on submit, with the count shown
@@ -63,3 +63,33 @@ def build_edit_draft_modal(draft_id: int, version: int, text: str) -> dict[str, 
 
 def build_notice_modal(title: str, text: str) -> dict[str, Any]:
     return {"type": "modal", "title": plain(title[:24]), "close": plain("Close"), "blocks": [section(text)]}
+
+
+REASON_MAX = 300
+
+
+def build_request_changes_modal(draft_id: int, version: int) -> dict[str, Any]:
+    """Ask an approver what should change; the reason is shown on the draft and sent to its writer."""
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.REQUEST_CHANGES.value,
+        "private_metadata": encode_ref(Ref(draft_id=draft_id, version=version)),
+        "title": plain("Request changes"),
+        "submit": plain("Send back"),
+        "close": plain("Cancel"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BlockId.CHANGES_REASON.value,
+                "label": plain("What should change?"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": REASON_INPUT,
+                    "multiline": True,
+                    "max_length": REASON_MAX,
+                    "placeholder": plain("e.g. Offer the refund link instead of asking for a DM."),
+                },
+            },
+            context("The draft leaves the approval queue until its writer edits it."),
+        ],
+    }

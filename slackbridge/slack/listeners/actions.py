@@ -10,7 +10,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slackbridge import messages
 from slackbridge.models import CaseStatus
 from slackbridge.services.inbox import ATTEMPT
-from slackbridge.slack.blocks.modals import build_edit_draft_modal, build_new_draft_modal
+from slackbridge.slack.blocks.modals import (
+    build_edit_draft_modal,
+    build_new_draft_modal,
+    build_request_changes_modal,
+)
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.ids import ActionId
 from slackbridge.slack.listeners.common import STALE_BUTTON, action_ref, from_home, show, tell, user_id
@@ -81,6 +85,32 @@ def register(app: App, services: Services) -> None:
 
     app.action(ActionId.APPROVE.value)(approve)
     app.action(ActionId.RETRY.value)(approve)
+
+    @app.action(ActionId.FOLLOW_UP.value)
+    def handle_follow_up(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        ref = action_ref(body)
+        if ref is None or ref.draft_id is None or ref.version is None:
+            return tell(respond, STALE_BUTTON)
+        outcome = services.review.send_as_followup(
+            ref.draft_id, user=user_id(body), expected_version=ref.version
+        )
+        show(respond, outcome)
+
+    @app.action(ActionId.REQUEST_CHANGES.value)
+    def handle_request_changes(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        ref = action_ref(body)
+        if ref is None or ref.draft_id is None or ref.version is None:
+            return tell(respond, STALE_BUTTON)
+        if not services.review.may_review(user_id(body)):
+            return tell(respond, messages.APPROVERS_ONLY_REVIEW)
+        try:
+            services.deps.slack.open_view(
+                body["trigger_id"], build_request_changes_modal(ref.draft_id, ref.version)
+            )
+        except SlackError:
+            tell(respond, "Slack did not open the window in time; please click Request changes again.")
 
     @app.action(ActionId.RESOLVE.value)
     def handle_resolve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 
 from slackbridge.models import Case, Draft
 from slackbridge.slack.gateway import SlackError
-from slackbridge.slack.ids import DRAFT_INPUT, BlockId, CallbackId, decode_ref
+from slackbridge.slack.ids import DRAFT_INPUT, REASON_INPUT, BlockId, CallbackId, decode_ref
 from slackbridge.text import check_tweet_text
 
 if TYPE_CHECKING:
@@ -21,6 +21,14 @@ logger = logging.getLogger(__name__)
 def submitted_text(view: dict[str, Any]) -> str:
     try:
         value = view["state"]["values"][BlockId.DRAFT_TEXT.value][DRAFT_INPUT]["value"]
+    except (KeyError, TypeError):
+        return ""
+    return str(value or "").strip()
+
+
+def submitted_reason(view: dict[str, Any]) -> str:
+    try:
+        value = view["state"]["values"][BlockId.CHANGES_REASON.value][REASON_INPUT]["value"]
     except (KeyError, TypeError):
         return ""
     return str(value or "").strip()
@@ -82,3 +90,29 @@ def register(app: App, services: Services) -> None:
                 draft = session.get(Draft, ref.draft_id)
                 case_id = draft.case_id if draft else None
             notify(user, case_id, f":warning: Edit not saved. {outcome.problem}")
+
+    @app.view(CallbackId.REQUEST_CHANGES.value)
+    def handle_request_changes(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            ref = decode_ref(view.get("private_metadata"))
+        except ValueError:
+            ref = None
+        reason = submitted_reason(view)
+        problem = None
+        if ref is None or ref.draft_id is None or ref.version is None:
+            problem = "This window is out of date: close it and click again."
+        elif not reason:
+            problem = "Say what should change."
+        if problem or ref is None or ref.draft_id is None or ref.version is None:
+            ack(response_action="errors", errors={BlockId.CHANGES_REASON.value: problem or ""})
+            return
+        ack()
+        user = str(body["user"]["id"])
+        outcome = services.review.request_changes(
+            ref.draft_id, user=user, reason=reason, expected_version=ref.version
+        )
+        if outcome.notice:
+            with services.deps.session() as session:
+                draft = session.get(Draft, ref.draft_id)
+                case_id = draft.case_id if draft else None
+            notify(user, case_id, f":warning: {outcome.notice}")

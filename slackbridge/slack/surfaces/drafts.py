@@ -35,6 +35,9 @@ def draft_view(deps: Deps, session: Session, draft: Draft) -> DraftView:
         brand_username=deps.brand_username(),
         customer_username=customer.username if customer else None,
         last_error=draft.last_error,
+        followup=draft.followup,
+        changes_requested_by=draft.changes_requested_by,
+        changes_reason=draft.changes_reason,
     )
 
 

@@ -242,6 +242,10 @@ class FakeSlack(SlackWebApi):
         with self._lock:
             return [copy.deepcopy(self._messages[(channel, r)]) for r in self._replies.get((channel, ts), [])]
 
+    def direct_messages(self, user: str) -> list[Json]:
+        """What the app sent a person in its DM (chat.postMessage with their user ID as the channel)."""
+        return self.messages(self._dm_channel(user))
+
     def message(self, channel: str, ts: str) -> Json | None:
         with self._lock:
             found = self._messages.get((channel, ts))

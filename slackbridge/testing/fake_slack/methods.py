@@ -34,7 +34,9 @@ class SlackWebApi(SlackServer):
         return {"url": self._socket.issue_url()}
 
     def _chat_post_message(self, params: Json) -> Json:
-        channel = self._channel(params)
+        # A user ID as the channel posts in the app's DM with that person; Slack answers with the D… ID.
+        user = str(params.get("channel") or "")
+        channel = self._dm_channel(user) if user in self._users else self._channel(params)
         blocks = self._check_content(params)
         message = self._store_message(
             channel, {**params, "blocks": blocks}, thread_ts=params.get("thread_ts") or None

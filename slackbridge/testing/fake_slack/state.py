@@ -137,6 +137,11 @@ class SlackState:
             raise SlackError("channel_not_found" if channel in self._private else "not_in_channel")
         return channel
 
+    @staticmethod
+    def _dm_channel(user: str) -> str:
+        """The app's direct-message channel with a person (Slack gives each pair one D… channel)."""
+        return f"D{user[1:]}"
+
     def _existing(self, channel: str, ts: Any) -> Json:
         found = self._messages.get((channel, str(ts or "")))
         if found is None:
