@@ -31,7 +31,9 @@ from slackbridge.services.inbox import Inbox
 from slackbridge.services.ingest import Ingest
 from slackbridge.services.listening import Listening
 from slackbridge.services.lookups import Lookups
+from slackbridge.services.ownership import Ownership
 from slackbridge.services.routing import Routing
+from slackbridge.services.saved import SavedReplies
 from slackbridge.services.search import Search
 from slackbridge.services.stats import Stats
 from slackbridge.services.suggestions import Suggestions, load_canned_replies
@@ -65,6 +67,9 @@ class Services:
     routing: Routing = field(init=False)
     # X's rule: posts deleted on X are deleted here within 24 hours
     compliance: Compliance = field(init=False)
+    # team: who has a case and who is writing on it (set by services.care.wire_care)
+    ownership: Ownership = field(init=False)
+    saved: SavedReplies = field(init=False)
 
 
 def build_slack_client(settings: Settings) -> WebClient:
@@ -165,6 +170,7 @@ def build_services(
     )
     services.routing = Routing(deps, cases, services.ingest)
     services.compliance = Compliance(deps, cases)
+    services.saved.import_canned(canned)  # the canned replies file is an import, once per title
     return services
 
 

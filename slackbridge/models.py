@@ -90,6 +90,11 @@ class AuditAction(enum.StrEnum):
     LISTEN_ADDED = "listen_added"
     LISTEN_REMOVED = "listen_removed"
     TWEET_DELETED_ON_X = "tweet_deleted_on_x"
+    # team: hand-overs and saved replies
+    CASE_UNASSIGNED = "case_unassigned"
+    CASE_TAKEN_OVER = "case_taken_over"
+    SAVED_REPLY_ADDED = "saved_reply_added"
+    SAVED_REPLY_REMOVED = "saved_reply_removed"
 
 
 def _enum_col(length: int = 20, *, index: bool = False, nullable: bool = False) -> Any:
@@ -135,6 +140,9 @@ class Case(SQLModel, table=True):
     waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # team: who has the reply window open on this case, until when (the card shows "… is writing")
+    writing_by: str | None = Field(default=None, max_length=32)
+    writing_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 class Tweet(SQLModel, table=True):
@@ -295,3 +303,15 @@ class XUsage(SQLModel, table=True):
     purpose: str = Field(primary_key=True, max_length=20)  # mentions, listen, lookup, post
     reads: int = 0
     writes: int = 0
+
+
+# team: saved replies
+class SavedReply(SQLModel, table=True):
+    """A reply text the team keeps for common questions; {name} and {username} are filled from the case."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=80, unique=True)
+    text: str
+    created_by: str | None = Field(default=None, max_length=32)  # None: imported from the canned file
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -22,6 +22,11 @@ class ActionId(enum.StrEnum):
     DISCARD = "draft_discard"
     RETRY = "draft_retry"
     HOME_REFRESH = "home_refresh"
+    # team: ownership and saved replies
+    ASSIGN_TO = "case_assign_to"
+    UNASSIGN = "case_unassign"
+    TAKE_OVER = "case_take_over"
+    SAVED_REPLY = "draft_saved_reply"
 
 
 class CallbackId(enum.StrEnum):
@@ -38,6 +43,8 @@ DRAFT_INPUT = "text"  # action_id of the text input inside the draft modals
 # rather than by a database error after the acknowledgement.
 MAX_ID = 2**31 - 1
 CASE_BLOCK = "case"  # block_id "case:<id>" of a card's actions block (the category picker reads it)
+SAVED_BLOCK = "saved_reply"  # the reply window's saved-reply picker
+OWNER_BLOCK = "owner"  # block_id "owner:<case id>:<owner shown>" of a card's assignee picker
 
 
 @dataclass(frozen=True)
@@ -98,3 +105,12 @@ def decode_case_block(block_id: str | None) -> int | None:
         return None
     case_id = int(number)
     return case_id if case_id <= MAX_ID else None
+
+
+def decode_owner_block(block_id: str | None) -> tuple[int, str | None] | None:
+    """The case and the owner shown behind an assignee picker's block id; None for anything else."""
+    prefix, _, rest = str(block_id or "").partition(":")
+    number, _, seen = rest.partition(":")
+    if prefix != OWNER_BLOCK or not number.isascii() or not number.isdigit() or int(number) > MAX_ID:
+        return None
+    return int(number), seen or None

@@ -33,6 +33,10 @@ STORED_ACTIONS = frozenset(
         ActionId.CATEGORY,
         ActionId.SUGGEST,
         ActionId.SUGGEST_RETRY,
+        # team: ownership
+        ActionId.ASSIGN_TO,
+        ActionId.UNASSIGN,
+        ActionId.TAKE_OVER,
     }
 )
 

@@ -93,6 +93,7 @@ def card_view(deps: Deps, session: Session, case: Case) -> CardView:
         suggestions_enabled=True,
         moved_to_channel=moved,
         urgent_group=deps.settings.urgent_notify_group,
+        writing_by=case.writing_by if case.writing_until and case.writing_until > utcnow() else None,
     )
 
 
