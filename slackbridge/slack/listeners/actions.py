@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from slackbridge import messages
+from slackbridge.ai.validate import link_cost_note
 from slackbridge.models import CaseStatus
 from slackbridge.services.inbox import ATTEMPT
 from slackbridge.slack.blocks.modals import build_edit_draft_modal, build_new_draft_modal
@@ -72,6 +73,7 @@ def register(app: App, services: Services) -> None:
             return
         check = check_tweet_text(text)
         remark = check.problem or f"{check.length}/{check.limit} characters as X counts them."
+        remark = " ".join(r for r in (remark, link_cost_note(text)) if r)
         saved = [(line.id, line.title) for line in services.saved.active()]
         modal = build_new_draft_modal(
             ref.case_id,
