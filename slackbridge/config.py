@@ -74,6 +74,8 @@ class Settings:
     post_interval: float = 1.0  # seconds between messages to one channel (Slack allows ~1/s)
     unhealthy_after: float = 1800.0  # a poller this process leads failing longer makes /healthz 503
     inbox_claim_seconds: float = 10.0  # a stored Slack request held by a process that died is retried after
+    # team: how long a card shows "… is writing" after someone opened the reply window; 0 = never
+    writing_minutes: float = 5.0
 
     @property
     def socket_mode(self) -> bool:
@@ -284,6 +286,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         post_interval=r.number("SLACKBRIDGE_POST_INTERVAL", 1.0, minimum=0, maximum=60),
         unhealthy_after=r.number("SLACKBRIDGE_UNHEALTHY_AFTER", 1800.0, minimum=60, maximum=86400),
         inbox_claim_seconds=r.number("SLACKBRIDGE_INBOX_CLAIM_SECONDS", 10.0, minimum=1, maximum=600),
+        writing_minutes=r.number("SLACKBRIDGE_WRITING_MINUTES", 5.0, minimum=0, maximum=60),
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -22,7 +22,6 @@ from slackbridge.slack.surfaces.base import rows_changed
 
 logger = logging.getLogger(__name__)
 
-WRITING_FOR = timedelta(minutes=5)  # how long "… is writing" shows after the reply window opened
 SWEEP_BATCH = 50
 
 
@@ -112,6 +111,9 @@ class Ownership:
     def start_writing(self, case_id: int, *, user: str, now: datetime | None = None) -> str | None:
         """Note that `user` is writing a reply; returns someone else already writing (whose note stays)."""
         now = now or utcnow()
+        minutes = self.deps.settings.writing_minutes
+        if not minutes:
+            return None
         with self.deps.session() as session:
             free = (col(Case.writing_by).is_(None)) | (col(Case.writing_by) == user)
             expired = col(Case.writing_until) <= now
@@ -119,7 +121,7 @@ class Ownership:
                 session.execute(
                     update(Case)
                     .where(col(Case.id) == case_id, free | expired, col(Case.status) != CaseStatus.RESOLVED)
-                    .values(writing_by=user, writing_until=now + WRITING_FOR)
+                    .values(writing_by=user, writing_until=now + timedelta(minutes=minutes))
                 )
             )
             if took:
