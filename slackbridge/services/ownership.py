@@ -108,6 +108,14 @@ class Ownership:
 
     # -- writing ---------------------------------------------------------------------------------------------
 
+    def writer(self, case_id: int, *, user: str) -> str | None:
+        """Someone else writing a reply on the case right now, to warn `user` in the reply window."""
+        with self.deps.session() as session:
+            case = session.get(Case, case_id)
+        if case is None or case.writing_by in (None, user) or case.writing_until is None:
+            return None
+        return case.writing_by if case.writing_until > utcnow() else None
+
     def start_writing(self, case_id: int, *, user: str, now: datetime | None = None) -> str | None:
         """Note that `user` is writing a reply; returns someone else already writing (whose note stays)."""
         now = now or utcnow()

@@ -41,19 +41,21 @@ def register(app: App, services: Services) -> None:
         target = services.drafts.reply_target(ref.case_id, ref.extra)
         if target is None:
             return tell(respond, messages.CASE_GONE)
-        writing = services.ownership.start_writing(ref.case_id, user=user_id(body))
+        writing = services.ownership.writer(ref.case_id, user=user_id(body))
         saved = [(line.id, line.title) for line in services.saved.active()]
         modal = build_new_draft_modal(
             ref.case_id, target.tweet_id, target.text, target.username, writing=writing, saved=saved
         )
         try:
-            services.deps.slack.open_view(body["trigger_id"], modal)
+            services.deps.slack.open_view(body["trigger_id"], modal)  # first: its trigger lasts 3 s
         except SlackError:
             tell(
                 respond,
                 "Slack did not open the reply window in time; click again, "
                 "or write `reply: …` in the thread.",
             )
+            return
+        services.ownership.start_writing(ref.case_id, user=user_id(body))  # the card says who is writing
 
     @app.action(ActionId.SAVED_REPLY.value)
     def handle_saved_reply(ack: Ack, body: dict[str, Any]) -> None:
