@@ -127,7 +127,7 @@ def test_writing_note_shows_to_the_second_writer_and_expires(bridge: Bridge) -> 
 
     assert bridge.services.ownership.sweep_writing(now=utcnow() + timedelta(minutes=4)) == 0
     assert bridge.services.ownership.sweep_writing(now=utcnow() + timedelta(minutes=6)) == 1
-    assert "is writing" not in message_text(bridge.current(card))
+    wait_for(lambda: "is writing" not in message_text(bridge.current(card)), what="the note gone")
     assert bridge.services.ownership.sweep_writing(now=utcnow() + timedelta(minutes=6)) == 0
 
 
