@@ -32,9 +32,11 @@ from slackbridge.services.ingest import Ingest
 from slackbridge.services.listening import Listening
 from slackbridge.services.lookups import Lookups
 from slackbridge.services.notices import Notices
+from slackbridge.services.ownership import Ownership
 from slackbridge.services.reminders import Reminders
 from slackbridge.services.review import Review
 from slackbridge.services.routing import Routing
+from slackbridge.services.saved import SavedReplies
 from slackbridge.services.search import Search
 from slackbridge.services.sla_clock import SlaClock
 from slackbridge.services.snooze import Snooze
@@ -77,6 +79,9 @@ class Services:
     notices: Notices = field(init=False)
     review: Review = field(init=False)
     reminders: Reminders = field(init=False)
+    # team: who has a case and who is writing on it (set by services.care.wire_care)
+    ownership: Ownership = field(init=False)
+    saved: SavedReplies = field(init=False)
 
 
 def build_slack_client(settings: Settings) -> WebClient:
@@ -180,6 +185,7 @@ def build_services(
     services.sla = SlaClock(deps, surfaces)
     services.snooze = Snooze(deps, surfaces)
     wire_turns(services)
+    services.saved.import_canned(canned)  # the canned replies file is an import, once per title
     return services
 
 

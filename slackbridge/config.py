@@ -94,6 +94,8 @@ class Settings:
     # approval turns
     four_eyes: bool = False  # an approver may not approve a draft they wrote or last edited
     approval_reminder: float = 600.0  # seconds a draft waits before approvers are reminded; 0 = never
+    # team: how long a card shows "… is writing" after someone opened the reply window; 0 = never
+    writing_minutes: float = 5.0
 
     @property
     def socket_mode(self) -> bool:
@@ -352,6 +354,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         escalate_to=escalate_to,
         four_eyes=r.flag("SLACKBRIDGE_FOUR_EYES"),
         approval_reminder=r.duration("SLACKBRIDGE_APPROVAL_REMINDER", 600.0, maximum=7 * 86400),
+        writing_minutes=r.number("SLACKBRIDGE_WRITING_MINUTES", 5.0, minimum=0, maximum=60),
     )
     if r.problems:
         raise ConfigError(r.problems)

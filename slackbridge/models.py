@@ -112,6 +112,11 @@ class AuditAction(enum.StrEnum):
     DRAFT_FOLLOWUP = "draft_followup"
     CHANGES_REQUESTED = "changes_requested"
     APPROVAL_REMINDED = "approval_reminded"
+    # team: hand-overs and saved replies
+    CASE_UNASSIGNED = "case_unassigned"
+    CASE_TAKEN_OVER = "case_taken_over"
+    SAVED_REPLY_ADDED = "saved_reply_added"
+    SAVED_REPLY_REMOVED = "saved_reply_removed"
 
 
 def _enum_col(length: int = 20, *, index: bool = False, nullable: bool = False) -> Any:
@@ -167,6 +172,9 @@ class Case(SQLModel, table=True):
     sla_escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     snoozed_by: str | None = Field(default=None, max_length=32)
+    # team: who has the reply window open on this case, until when (the card shows "… is writing")
+    writing_by: str | None = Field(default=None, max_length=32)
+    writing_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 class Tweet(SQLModel, table=True):
@@ -355,3 +363,15 @@ class Notice(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# team: saved replies
+class SavedReply(SQLModel, table=True):
+    """A reply text the team keeps for common questions; {name} and {username} are filled from the case."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=80, unique=True)
+    text: str
+    created_by: str | None = Field(default=None, max_length=32)  # None: imported from the canned file
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

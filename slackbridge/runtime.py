@@ -22,6 +22,7 @@ from slackbridge.services.leadership import leadership_for, new_holder_id
 logger = logging.getLogger(__name__)
 
 COMPLIANCE_SECONDS = 15 * 60  # a tick: the service decides when a check is due (every 12 h)
+WRITING_SWEEP_SECONDS = 30.0
 DELIVERY_SECONDS = 1.0  # every process looks for posts to show this often (one cheap query when idle)
 SURFACE_SWEEP_SECONDS = 5.0  # Slack messages left behind by a crash or an outage are shown this soon
 SLA_SECONDS = 30.0  # service levels are in minutes: a reminder is at most this late
@@ -91,6 +92,9 @@ class Runtime:
             self.add_loop("surfaces", self.services.surfaces.sweep, SURFACE_SWEEP_SECONDS)
         if not any(loop.name == "notices" for loop in self.loops):
             self.add_loop("notices", self.services.notices.deliver, NOTICE_SECONDS)
+        # team: cards whose "… is writing" note expired; each is cleared once, by a conditional update
+        if not any(loop.name == "writing" for loop in self.loops):
+            self.add_loop("writing", self.services.ownership.sweep_writing, WRITING_SWEEP_SECONDS)
 
     def start_pollers(self) -> None:
         """Start the pollers (each waits for its turn to lead) and the every-process loops."""

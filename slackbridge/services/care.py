@@ -10,6 +10,8 @@ from slackbridge.services.home import HomeTab
 from slackbridge.services.links import ThreadLinks
 from slackbridge.services.listening import Listening
 from slackbridge.services.lookups import Lookups
+from slackbridge.services.ownership import Ownership
+from slackbridge.services.saved import SavedReplies
 from slackbridge.services.search import Search
 from slackbridge.services.stats import Stats
 
@@ -23,6 +25,8 @@ def wire_care(services: Services) -> None:
     services.lookups = Lookups(deps, links)
     services.search = Search(deps, links)
     services.casework = Casework(deps, services.cases, services.ingest)
+    services.ownership = Ownership(deps, services.surfaces)
+    services.saved = SavedReplies(deps, services.approvers)
     services.ingest.promote_listening = lambda case_id: services.casework.track_case(case_id, user=SYSTEM)
     services.listening = Listening(deps, services.ingest, services.approvers)
     services.stats = Stats(deps)

@@ -1,4 +1,4 @@
-"""Staff actions on cases and customers: claim a case, note a customer, track a post by hand."""
+"""Staff actions on cases and customers: note a customer, track a post by hand (owners: ownership.py)."""
 
 from __future__ import annotations
 
@@ -38,11 +38,6 @@ NOTE_LIMIT = 1000
 
 
 @dataclass(frozen=True)
-class AssignOutcome(Outcome):
-    assignee_id: str | None = None  # who has the case now
-
-
-@dataclass(frozen=True)
 class TrackOutcome(Outcome):
     case_id: int | None = None
 
@@ -52,30 +47,6 @@ class Casework:
         self.deps = deps
         self.cases = cases
         self.ingest = ingest
-
-    def assign(self, case_id: int, *, user: str) -> AssignOutcome:
-        """Claim an unassigned case; of two simultaneous claims exactly one wins (conditional update)."""
-        surfaces = self.cases.surfaces
-        homes = surfaces.homes([user])  # the case joins the clicker's own list
-        with self.deps.session() as session:
-            won = session.execute(
-                update(Case)
-                .where(col(Case.id) == case_id, col(Case.assignee_id).is_(None))
-                .values(assignee_id=user, updated_at=utcnow())
-            ).rowcount  # type: ignore[attr-defined]
-            case = session.get(Case, case_id)
-            if case is None:
-                return AssignOutcome(False, messages.CASE_GONE)
-            if won:
-                audit.record(session, AuditAction.CASE_ASSIGNED, actor=user, case_id=case_id, assignee=user)
-                surfaces.touch(session, card_key(case_id), *homes)
-        if not won:
-            holder = case.assignee_id
-            if holder == user:
-                return AssignOutcome(False, f"Case #{case_id} is already yours.", holder)
-            return AssignOutcome(False, f"<@{holder}> already has case #{case_id}.", holder)
-        surfaces.show(card_key(case_id), *homes)
-        return AssignOutcome(True, None, user)
 
     def add_note(self, handle: str, text: str, *, author: str) -> str | None:
         """Attach an internal note to a customer; returns a problem to show, or None."""

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from slackbridge.models import Case, Customer, Draft, DraftStatus, Tweet, TweetSource
 from slackbridge.services.deps import Deps
 from slackbridge.services.links import ThreadLinks
+from slackbridge.services.substring import substring_ids, wants_substrings
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class Search:
             return []
         with self.deps.session() as session:
             try:
-                tweets, drafts = self._ranked(session, words, limit)
+                tweets, drafts = self._indexed(session, words, limit)
             except (OperationalError, ProgrammingError):  # no FTS tables (e.g. a schema older than 0002)
                 logger.warning("search.fts_unavailable dialect=%s", session.get_bind().dialect.name)
                 session.rollback()
@@ -63,6 +64,18 @@ class Search:
             hits = self._tweet_hits(session, tweets) + self._draft_hits(session, drafts)
         hits.sort(key=lambda h: (-h.score, -h.created_at.timestamp()))
         return hits[:limit]
+
+    def _indexed(
+        self, session: Session, words: list[str], limit: int
+    ) -> tuple[list[tuple[str, float]], list[tuple[int, float]]]:
+        """The word index first; substrings where words have no spaces between them, are short, or are
+        part of a longer word (a German compound), i.e. when the word index finds nothing."""
+        if not wants_substrings(words):
+            tweets, drafts = self._ranked(session, words, limit)
+            if tweets or drafts or session.get_bind().dialect.name not in ("sqlite", "postgresql"):
+                return tweets, drafts
+        tweet_ids, draft_ids = substring_ids(session, words, limit)
+        return [(t, 1.0) for t in tweet_ids], [(d, 1.0) for d in draft_ids]
 
     def _ranked(
         self, session: Session, words: list[str], limit: int

@@ -27,6 +27,11 @@ class ActionId(enum.StrEnum):
     # approval turns
     FOLLOW_UP = "draft_follow_up"
     REQUEST_CHANGES = "draft_request_changes"
+    # team: ownership and saved replies
+    ASSIGN_TO = "case_assign_to"
+    UNASSIGN = "case_unassign"
+    TAKE_OVER = "case_take_over"
+    SAVED_REPLY = "draft_saved_reply"
 
 
 class CallbackId(enum.StrEnum):
@@ -52,6 +57,8 @@ REASON_INPUT = "reason"  # action_id of the reason input in the request-changes 
 # rather than by a database error after the acknowledgement.
 MAX_ID = 2**31 - 1
 CASE_BLOCK = "case"  # block_id "case:<id>" of a card's actions block (the category picker reads it)
+SAVED_BLOCK = "saved_reply"  # the reply window's saved-reply picker
+OWNER_BLOCK = "owner"  # block_id "owner:<case id>:<owner shown>" of a card's assignee picker
 
 
 @dataclass(frozen=True)
@@ -112,3 +119,12 @@ def decode_case_block(block_id: str | None) -> int | None:
         return None
     case_id = int(number)
     return case_id if case_id <= MAX_ID else None
+
+
+def decode_owner_block(block_id: str | None) -> tuple[int, str | None] | None:
+    """The case and the owner shown behind an assignee picker's block id; None for anything else."""
+    prefix, _, rest = str(block_id or "").partition(":")
+    number, _, seen = rest.partition(":")
+    if prefix != OWNER_BLOCK or not number.isascii() or not number.isdigit() or int(number) > MAX_ID:
+        return None
+    return int(number), seen or None

@@ -36,6 +36,10 @@ STORED_ACTIONS = frozenset(
         ActionId.SNOOZE,  # its "Snooze until…" choice opens a modal: see LIVE_CHOICES
         # approval turns
         ActionId.FOLLOW_UP,
+        # team: ownership
+        ActionId.ASSIGN_TO,
+        ActionId.UNASSIGN,
+        ActionId.TAKE_OVER,
     }
 )
 # Menu choices that open a modal, so stay live although their action is stored otherwise.

@@ -505,6 +505,35 @@ class SlackDriver:
             response_url=None,
         )
 
+    def select_user(
+        self,
+        user: str,
+        action_id: str,
+        selected_user: str,
+        *,
+        channel: str,
+        message_ts: str,
+        block_id: str | None = None,
+    ) -> DriverResult:
+        """Pick a person in a ``users_select`` on a message (the payload carries ``selected_user``)."""
+        action: Json = {
+            "type": "users_select",
+            "action_id": action_id,
+            "block_id": block_id,
+            "selected_user": selected_user,
+        }
+        return self._block_actions(
+            user,
+            action,
+            channel=channel,
+            message_ts=message_ts,
+            container_type="message",
+            message=None,
+            view=None,
+            trigger_id=None,
+            response_url=None,
+        )
+
     def _resolve_view(self, view: Json | str | None) -> Json | None:
         if isinstance(view, str):
             if self.fake is None or self.fake.view(view) is None:

@@ -87,7 +87,7 @@ def test_two_processes_changing_one_card_at_once_leave_slack_showing_the_newest_
     # The web process assigns the case; Slack is slow to take that render. Meanwhile the worker resolves
     # the case. Rendered in the order the changes were read, the slow older view would land last.
     bridge.slack.delay_next("chat.update", 0.6)
-    web = threading.Thread(target=bridge.services.casework.assign, args=(case_id,), kwargs={"user": AGENT})
+    web = threading.Thread(target=bridge.services.ownership.assign, args=(case_id,), kwargs={"user": AGENT})
     web.start()
     wait_for(lambda: _surface(bridge, card_key(case_id)).claimed_by, what="the web process rendering")
     outcome = worker.cases.set_status(case_id, CaseStatus.RESOLVED, actor=MANAGER)

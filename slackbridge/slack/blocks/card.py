@@ -16,6 +16,7 @@ from slackbridge.slack.blocks.common import (
     slack_date,
     user,
 )
+from slackbridge.slack.blocks.owner import owner_buttons, owner_picker, writing_note
 from slackbridge.slack.blocks.sla import ClockView, build_clock_block
 from slackbridge.slack.blocks.triage import category_select
 from slackbridge.slack.ids import ActionId, Ref
@@ -68,6 +69,7 @@ class CardView:
     moved_to_channel: str | None = None  # set when the case moved to another channel
     urgent_group: str | None = None
     clock: ClockView | None = None  # service levels: the open turn's due time and state
+    writing_by: str | None = None  # team: someone has the reply window open (not expired)
 
 
 def author_line(author: AuthorView) -> str:
@@ -161,6 +163,7 @@ def build_case_card(view: CardView) -> list[Block]:
         blocks.append(context(f":memo: {escape_mrkdwn(note)}"))
     if view.clock and view.status == "open" and not view.moved_to_channel:
         blocks.append(build_clock_block(view.case_id, view.clock))
+    blocks.extend(writing_note(view.writing_by if view.status != "resolved" else None))
     if view.moved_to_channel:
         blocks.append(section(f":arrow_right: This case moved to <#{view.moved_to_channel}>."))
         return blocks
@@ -183,13 +186,15 @@ def build_case_card(view: CardView) -> list[Block]:
         buttons.append(button("Write a reply", ActionId.WRITE_REPLY, ref, style="primary"))
         if view.suggestions_enabled:
             buttons.append(button("Suggest reply", ActionId.SUGGEST, ref))
-    if not view.assignee_id and view.status != "resolved":
-        buttons.append(button("Assign to me", ActionId.ASSIGN, ref))
+    if view.status != "resolved":
+        buttons.extend(owner_buttons(view.case_id, view.assignee_id))
     if view.status == "resolved":
         buttons.append(button("Reopen", ActionId.REOPEN, ref))
     else:
         buttons.append(button("Resolve without reply", ActionId.RESOLVE, ref))
     buttons.append(category_select(view.category))
+    if view.status != "resolved":
+        blocks.append(owner_picker(view.case_id, view.assignee_id))
     blocks.append(actions(f"case:{view.case_id}", *buttons))
     return blocks
 

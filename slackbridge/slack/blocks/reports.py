@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from slackbridge.services.listening import ListenLine
+from slackbridge.services.saved import SavedLine
 from slackbridge.services.stats import Durations, Report
-from slackbridge.slack.blocks.common import Block, context, section, slack_date, user
+from slackbridge.slack.blocks.common import Block, context, quote_block, section, slack_date, user
 from slackbridge.slack.blocks.lookups import duration
 from slackbridge.text import escape_code, escape_mrkdwn
 
@@ -33,6 +34,13 @@ HELP = [
     ('listen add "query"', "listen for an X search (approvers)", '/tweetcare listen add "acme outage"'),
     ("listen list", "what we listen for", "/tweetcare listen list"),
     ("listen remove <n>", "stop listening (approvers)", "/tweetcare listen remove 2"),
+    (
+        'saved add "title" text',
+        "keep a reply for the reply window; {name} and {username} are filled in (approvers)",
+        '/tweetcare saved add "Refund" Hi {name}, your refund is on its way.',
+    ),
+    ("saved list", "the saved replies", "/tweetcare saved list"),
+    ("saved remove <n>", "remove a saved reply (approvers)", "/tweetcare saved remove 2"),
 ]
 
 
@@ -105,3 +113,19 @@ def build_listen_list(lines: list[ListenLine], channel: str | None) -> list[Bloc
         f"*{line.id}.* `{escape_code(line.query)}` · added by {user(line.created_by)}" for line in lines
     )
     return [section(f"*Listening for*\n{text}"), context(where)]
+
+
+def build_saved_list(lines: list[SavedLine]) -> list[Block]:
+    """The saved replies, numbered for `saved remove`; their text is the team's, shown as data."""
+    if not lines:
+        return [
+            section(
+                "No saved replies yet. An approver can add one: "
+                '`/tweetcare saved add "Refund" Hi {name}, your refund is on its way.`'
+            )
+        ]
+    blocks: list[Block] = [section(f"*{len(lines)} saved replies* (picked in the reply window)")]
+    for line in lines:
+        blocks.append(section(f"*#{line.id} {escape_mrkdwn(line.title)}*"))
+        blocks.append(quote_block(line.text))
+    return blocks[:50]

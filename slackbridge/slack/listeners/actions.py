@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from slackbridge import messages
+from slackbridge.ai.validate import link_cost_note
 from slackbridge.models import CaseStatus
 from slackbridge.services.inbox import ATTEMPT
 from slackbridge.slack.blocks.modals import (
@@ -16,8 +17,17 @@ from slackbridge.slack.blocks.modals import (
     build_request_changes_modal,
 )
 from slackbridge.slack.gateway import SlackError
-from slackbridge.slack.ids import ActionId
-from slackbridge.slack.listeners.common import STALE_BUTTON, action_ref, from_home, show, tell, user_id
+from slackbridge.slack.ids import ActionId, decode_ref
+from slackbridge.slack.listeners.common import (
+    STALE_BUTTON,
+    action_ref,
+    from_home,
+    selected_value,
+    show,
+    tell,
+    user_id,
+)
+from slackbridge.text import check_tweet_text
 
 if TYPE_CHECKING:
     from slackbridge.app import Services
@@ -35,15 +45,54 @@ def register(app: App, services: Services) -> None:
         target = services.drafts.reply_target(ref.case_id, ref.extra)
         if target is None:
             return tell(respond, messages.CASE_GONE)
-        modal = build_new_draft_modal(ref.case_id, target.tweet_id, target.text, target.username)
+        writing = services.ownership.writer(ref.case_id, user=user_id(body))
+        saved = [(line.id, line.title) for line in services.saved.active()]
+        modal = build_new_draft_modal(
+            ref.case_id, target.tweet_id, target.text, target.username, writing=writing, saved=saved
+        )
         try:
-            services.deps.slack.open_view(body["trigger_id"], modal)
+            services.deps.slack.open_view(body["trigger_id"], modal)  # first: its trigger lasts 3 s
         except SlackError:
             tell(
                 respond,
                 "Slack did not open the reply window in time; click again, "
                 "or write `reply: …` in the thread.",
             )
+            return
+        services.ownership.start_writing(ref.case_id, user=user_id(body))  # the card says who is writing
+
+    @app.action(ActionId.SAVED_REPLY.value)
+    def handle_saved_reply(ack: Ack, body: dict[str, Any]) -> None:
+        """A saved reply picked in the reply window fills its box, filled in and checked for this case."""
+        ack()
+        view = body.get("view") or {}
+        picked = selected_value(body)
+        try:
+            ref = decode_ref(view.get("private_metadata"))
+        except ValueError:
+            return
+        if ref.case_id is None or picked is None or not picked.isdigit() or len(picked) > 9:
+            return
+        target = services.drafts.reply_target(ref.case_id, ref.extra)
+        text = services.saved.filled(int(picked), ref.case_id)
+        if target is None or text is None:
+            return
+        check = check_tweet_text(text)
+        remark = check.problem or f"{check.length}/{check.limit} characters as X counts them."
+        remark = " ".join(r for r in (remark, link_cost_note(text)) if r)
+        saved = [(line.id, line.title) for line in services.saved.active()]
+        modal = build_new_draft_modal(
+            ref.case_id,
+            target.tweet_id,
+            target.text,
+            target.username,
+            saved=saved,
+            filled=(int(picked), text, remark),
+        )
+        try:
+            services.deps.slack.update_view(str(view.get("id")), modal)
+        except SlackError:
+            logger.exception("saved_reply.fill_failed")
 
     @app.action(ActionId.EDIT.value)
     def handle_edit(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

@@ -1,4 +1,4 @@
-"""Assign and Track buttons, and the App Home tab: ack, one service call, show the outcome."""
+"""Ownership buttons and picker, Track, and the App Home tab: ack, one service call, show the outcome."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 
 from slackbridge.slack.gateway import SlackError
-from slackbridge.slack.ids import ActionId
+from slackbridge.slack.ids import ActionId, decode_owner_block
 from slackbridge.slack.listeners.common import STALE_BUTTON, action_ref, channel_id, user_id
 
 if TYPE_CHECKING:
@@ -38,7 +38,33 @@ def register(app: App, services: Services) -> None:
         ref = action_ref(body)
         if ref is None or ref.case_id is None:
             return tell(body, respond, STALE_BUTTON)
-        outcome = services.casework.assign(ref.case_id, user=user_id(body))
+        outcome = services.ownership.assign(ref.case_id, user=user_id(body))
+        if outcome.notice:
+            tell(body, respond, outcome.notice)
+
+    @app.action(ActionId.ASSIGN_TO.value)
+    def handle_assign_to(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        action = (body.get("actions") or [{}])[0]
+        target, picked = decode_owner_block(action.get("block_id")), action.get("selected_user")
+        if target is None or not isinstance(picked, str) or not picked:
+            return tell(body, respond, STALE_BUTTON)
+        case_id, seen = target
+        outcome = services.ownership.assign_to(case_id, picked, seen=seen, actor=user_id(body))
+        if outcome.notice:
+            tell(body, respond, outcome.notice)
+
+    @app.action(ActionId.UNASSIGN.value)
+    @app.action(ActionId.TAKE_OVER.value)
+    def handle_owner_change(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        ref = action_ref(body)
+        if ref is None or ref.case_id is None or not ref.extra:
+            return tell(body, respond, STALE_BUTTON)
+        change = services.ownership.take_over
+        if body["actions"][0].get("action_id") == ActionId.UNASSIGN.value:
+            change = services.ownership.unassign
+        outcome = change(ref.case_id, seen=ref.extra, actor=user_id(body))
         if outcome.notice:
             tell(body, respond, outcome.notice)
 

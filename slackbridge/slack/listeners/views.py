@@ -18,9 +18,18 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def text_block(view: dict[str, Any]) -> str:
+    """The reply box's block id: `draft_text`, or `draft_text:<n>` once a saved reply filled it."""
+    for block in view.get("blocks") or []:
+        block_id = str(block.get("block_id") or "")
+        if block_id.partition(":")[0] == BlockId.DRAFT_TEXT.value:
+            return block_id
+    return BlockId.DRAFT_TEXT.value
+
+
 def submitted_text(view: dict[str, Any]) -> str:
     try:
-        value = view["state"]["values"][BlockId.DRAFT_TEXT.value][DRAFT_INPUT]["value"]
+        value = view["state"]["values"][text_block(view)][DRAFT_INPUT]["value"]
     except (KeyError, TypeError):
         return ""
     return str(value or "").strip()
@@ -47,8 +56,8 @@ def register(app: App, services: Services) -> None:
         except SlackError:
             logger.exception("view.notice_failed")
 
-    def refuse(ack: Ack, problem: str) -> None:
-        ack(response_action="errors", errors={BlockId.DRAFT_TEXT.value: problem})
+    def refuse(ack: Ack, problem: str, view: dict[str, Any] | None = None) -> None:
+        ack(response_action="errors", errors={text_block(view or {}): problem})
 
     @app.view(CallbackId.NEW_DRAFT.value)
     def handle_new_draft(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -59,7 +68,7 @@ def register(app: App, services: Services) -> None:
         text = submitted_text(view)
         check = check_tweet_text(text)
         if not check.ok:
-            return refuse(ack, check.problem or "")
+            return refuse(ack, check.problem or "", view)
         ack()
         user = str(body["user"]["id"])
         if ref.case_id is None:
@@ -67,6 +76,7 @@ def register(app: App, services: Services) -> None:
         outcome = services.drafts.create(
             case_id=ref.case_id, author_id=user, text=text, in_reply_to=ref.extra
         )
+        services.ownership.stop_writing(ref.case_id, user=user)  # the draft shows now, not the note
         if outcome.problem:
             notify(user, ref.case_id, f":warning: Draft not saved. {outcome.problem}")
 

@@ -95,6 +95,7 @@ def card_view(deps: Deps, session: Session, case: Case) -> CardView:
         moved_to_channel=moved,
         urgent_group=deps.settings.urgent_notify_group,
         clock=clock_view(case),
+        writing_by=case.writing_by if case.writing_until and case.writing_until > utcnow() else None,
     )
 
 

@@ -23,7 +23,13 @@ from slackbridge.slack.blocks.lookups import (
     build_tweet_status,
     build_unknown_tweet,
 )
-from slackbridge.slack.blocks.reports import build_help, build_listen_list, build_stats, usage_text
+from slackbridge.slack.blocks.reports import (
+    build_help,
+    build_listen_list,
+    build_saved_list,
+    build_stats,
+    usage_text,
+)
 from slackbridge.slack.gateway import SlackError
 from slackbridge.text import escape_mrkdwn, parse_tweet_ref
 
@@ -173,6 +179,23 @@ def handle_listen(services: Services, asked: Asked) -> Answer:
     return say(usage_text('Use `listen add "query"`, `listen list` or `listen remove <n>`.'))
 
 
+def handle_saved(services: Services, asked: Asked) -> Answer:
+    verb, _, rest = asked.args.partition(" ")
+    verb = verb.lower()
+    if verb == "add":
+        return say(services.saved.add(rest, user=asked.user))
+    if verb == "list":
+        return Answer("Saved replies", build_saved_list(services.saved.active()))
+    if verb == "remove":
+        number = rest.strip().lstrip("#")
+        if not number.isdigit() or len(number) > 9:
+            return say(
+                usage_text("Give the reply's number from `/tweetcare saved list`, e.g. `saved remove 2`.")
+            )
+        return say(services.saved.remove(int(number), user=asked.user))
+    return say(usage_text('Use `saved add "title" text…`, `saved list` or `saved remove <n>`.'))
+
+
 SUBCOMMANDS: dict[str, Handler] = {
     "help": handle_help,
     "user": handle_user,
@@ -184,6 +207,7 @@ SUBCOMMANDS: dict[str, Handler] = {
     "pending": handle_pending,
     "stats": handle_stats,
     "listen": handle_listen,
+    "saved": handle_saved,  # team: saved replies
 }
 
 
