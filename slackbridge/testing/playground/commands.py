@@ -85,21 +85,24 @@ class Playground:
         words = split_words(line)
         if not words or words[0].startswith("#"):
             return True
-        actor: str | None = None
-        if words[0] == "as" and len(words) >= 3:
-            actor = self._user(words[1])
-            words = words[2:]
-        name, args = ALIASES.get(words[0], words[0]), words[1:]
+        name = ALIASES.get(words[0], words[0])
         if name == "quit":
             return False
-        handler: Callable[[list[str], str | None], None] | None = getattr(self, f"_cmd_{name}", None)
-        if handler is None or name not in COMMANDS:
-            self.say(f"unknown command {words[0]!r}: type `help` for the list")
-            return True
         try:
-            handler(args, actor)
+            actor: str | None = None
+            if name == "as":
+                if len(words) < 3:
+                    raise UsageError("say who and which command")
+                actor = self._user(words[1])
+                words = words[2:]
+                name = ALIASES.get(words[0], words[0])
+            handler: Callable[[list[str], str | None], None] | None = getattr(self, f"_cmd_{name}", None)
+            if handler is None or name not in COMMANDS:
+                self.say(f"unknown command {words[0]!r}: type `help` for the list")
+                return True
+            handler(words[1:], actor)
         except UsageError as exc:
-            self.say(f"{exc} (usage: {COMMANDS[name][0]})")
+            self.say(f"{exc} (usage: {COMMANDS[name][0]})" if name in COMMANDS else str(exc))
         except requests.ConnectionError:
             self.say(
                 f"slackbridge is not answering at {self.session.app_url}: start `slackbridge run` (see above)"

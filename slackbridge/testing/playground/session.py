@@ -51,7 +51,8 @@ def read_stored(database_url: str) -> Stored:
         engine = create_engine(database_url)
         try:
             with engine.connect() as conn:
-                ids = [int(r[0]) for r in conn.execute(text("SELECT id FROM tweet")) if str(r[0]).isdigit()]
+                posts = [int(r[0]) for r in conn.execute(text("SELECT id FROM tweet")) if str(r[0]).isdigit()]
+                ids = list(posts)
                 ids += [
                     int(r[0]) for r in conn.execute(text('SELECT value FROM "cursor"')) if str(r[0]).isdigit()
                 ]
@@ -68,7 +69,7 @@ def read_stored(database_url: str) -> Stored:
             engine.dispose()
     except SQLAlchemyError:
         return Stored()
-    return Stored(posts=len(ids), newest_id=max(ids, default=0), customers=customers)
+    return Stored(posts=len(posts), newest_id=max(ids, default=0), customers=customers)
 
 
 class Session:

@@ -1,0 +1,195 @@
+"""`slackbridge fakes`: the playground's command loop against the real service, as a person would use it."""
+
+from __future__ import annotations
+
+import io
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from dotenv import dotenv_values
+
+from slackbridge.app import build_app, build_inbox, build_services
+from slackbridge.config import load_settings
+from slackbridge.db import make_engine, upgrade
+from slackbridge.server import Process, Runtime, make_wsgi
+from slackbridge.testing.fleet import free_port
+from slackbridge.testing.playground import Playground, Session, banner, choose_port, command_loop
+from slackbridge.testing.wsgi_server import TestServer
+from tests.e2e.conftest import wait_for
+
+
+class Play:
+    """A playground session whose output is kept, for asserting what the person at the prompt read."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.out = io.StringIO()
+        self.playground = Playground(session, self.out, wait=6.0)
+        self.runtime: Runtime | None = None
+
+    def run(self, line: str) -> str:
+        start = self.out.tell()
+        assert self.playground.handle(line) is True
+        return self.out.getvalue()[start:]
+
+    def poll(self) -> None:
+        assert self.runtime is not None
+        self.runtime.mentions_round()
+
+
+@contextmanager
+def playground(state: Path, *, port: int | None = None) -> Iterator[Play]:
+    with Session(state, state / ".env.fakes", port=port or free_port()) as session:
+        yield Play(session)
+
+
+@contextmanager
+def service(play: Play) -> Iterator[None]:
+    """`slackbridge run` in-process, configured by nothing but the env file the playground wrote."""
+    env = {k: v or "" for k, v in dotenv_values(play.session.env_file).items()}
+    settings = load_settings({**env, "SLACKBRIDGE_POST_INTERVAL": "0"})
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    services = build_services(settings, engine=engine)
+    runtime = Runtime(app=build_app(settings, services), services=services)
+    inbox = build_inbox(settings, services)
+    server = TestServer(make_wsgi(runtime, inbox), port=play.session.port).start()
+    play.runtime = runtime
+    try:
+        yield
+    finally:
+        server.stop()
+        Process(runtime=runtime, inbox=inbox).inbox.close()
+
+
+def _card(play: Play, text: str) -> None:
+    play.run(f"mention jane {text}")
+    play.poll()
+    wait_for(lambda: "Jane · @jane" in play.run("show"), what="the card")
+
+
+def test_quotes_apostrophes_bad_commands_and_help_never_stop_the_fakes(tmp_path: Path) -> None:
+    with playground(tmp_path) as play:
+        assert "@jane posted on X: @acme I can't log in" in play.run('mention jane "I can\'t log in"')
+        assert "@bob posted on X: @acme it's down again" in play.run("mention bob it's down again")
+        assert "@jane posted on X: @acme where's my parcel?" in play.run('mention "where\'s my parcel?"')
+        for line, answer in [
+            ("frobnicate 'oops", "unknown command 'frobnicate': type `help` for the list"),
+            ("reply", "give the card number (usage: reply <card#> <text>)"),
+            ("reply 7 hello", "no card 7 (there are 0): try `show` (usage: reply <card#> <text>)"),
+            ("approve #3", "no draft #3: try `show` (usage: approve <draft#>)"),
+            ("as olga show", "no staff member 'olga': use alex or maria (usage: as <alex|maria> <command…>)"),
+            ("help edit", 'edit <draft#> <text>\n  click "Edit" on the draft and save this text instead'),
+            ("help nope", "no command 'nope': type `help` for the list"),
+        ]:
+            assert play.run(line) == answer + "\n", line
+        listing = play.run("help")
+        for usage in ("suggest <card#>", "edit <draft#> <text>", "assign <card#>", "tweetcare <subcommand…>"):
+            assert usage in listing
+        # No app is listening yet: a request to it is one line naming what to start, and the fakes stay up.
+        assert play.run("posted") == "nothing posted on X yet\n"
+        assert play.run("tweetcare queue") == (
+            f"slackbridge is not answering at {play.session.app_url}: start `slackbridge run` (see above)\n"
+        )
+        assert requests.get(play.session.x.url + "/2/users/me", timeout=5).status_code == 401
+
+
+def test_show_reads_like_slack_with_private_notices_and_approval(tmp_path: Path) -> None:
+    with playground(tmp_path) as play, service(play):
+        _card(play, '"my order never arrived & <b>it</b>"')
+        shown = play.run("show")
+        assert shown.startswith(
+            "--- card 1 ---\nJane · @jane · 0 followers\n│ @acme my order never arrived & <b>it</b>\n"
+        )
+        assert "Today at " in shown and " · View on X\n" in shown
+        assert (
+            "[Write a reply] [Suggest reply] [Assign to me] [Resolve without reply] [Category: Complaint ▾]"
+            in shown
+        )
+        assert "<@" not in shown and "<http" not in shown and "<!date" not in shown and "&amp;" not in shown
+
+        too_long = play.run("reply 1 " + "x" * 300)
+        assert "🔒 only @alex sees: ⚠️ Draft not saved. The reply is 300/280 characters" in too_long
+        drafted = play.run('reply 1 "Sorry Jane! We\'ll check."')
+        assert "Reply draft #1 by @alex · 24/280\n│ Sorry Jane! We'll check.\n" in drafted
+        assert "[Approve & send] [Edit] [Discard]" in drafted
+        refused = play.run("as alex approve 1")
+        assert "🔒 only @alex sees: Only approvers can send replies to X." in refused
+        assert play.session.x.posted() == []
+        sent = play.run("approve 1")
+        assert "✅ Sent on X · view the reply · written by @alex · approved by @maria" in sent
+        assert [p["text"] for p in play.session.x.posted()] == ["Sorry Jane! We'll check."]
+        again = play.run("approve 1")
+        assert again.startswith("that message has no such button now; it shows: ✅ Sent on X")
+        final = play.run("show")
+        assert "      🔒 only @alex sees: ⚠️ Draft not saved." in final  # kept in the card's thread
+        assert "      🔒 only @alex sees: Only approvers can send replies to X." in final
+        assert play.run("posted").endswith(": Sorry Jane! We'll check.\n")
+
+
+def test_suggest_edit_assign_tweetcare_and_stats(tmp_path: Path) -> None:
+    with playground(tmp_path) as play, service(play):
+        _card(play, "my parcel is late")
+        suggested = play.run("suggest 1")
+        assert "Reply draft #1 🤖 AI-suggested" in suggested
+        edited = play.run('edit 1 "Sorry Jane, it\'s on its way!"')
+        assert "│ Sorry Jane, it's on its way!" in edited and "edited by @alex" in edited
+        assigned = play.run("assign 1")
+        assert "assigned to @alex" in assigned and "[Assign to me]" not in assigned
+        queue = play.run("/tweetcare queue")
+        assert queue.startswith("1 case waiting on us, oldest first\n#1 @jane")
+        assert "`help`" not in play.run("tweetcare help") and "help: this list" in play.run("tweetcare help")
+        stats = play.run("stats 30d")
+        saved = [line for line in stats.splitlines() if line.startswith("chart saved to ")]
+        assert saved, stats
+        chart = Path(saved[0].removeprefix("chart saved to "))
+        assert chart.parent == (tmp_path / "state").resolve() or chart.parent == tmp_path.resolve()
+        assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_restarted_fakes_continue_after_the_posts_already_stored(tmp_path: Path) -> None:
+    """A restart used to hand out ids the service had stored: the next mentions were silently dropped."""
+    with playground(tmp_path) as play, service(play):
+        _card(play, "first try")
+    with playground(tmp_path) as play:
+        assert "already holds 1 post from earlier runs" in banner(play.session)
+        with service(play):
+            _card(play, "second try after the restart")
+            assert "second try after the restart" in play.run("show")
+            # jane is still the same X user: her new case opens beside the old one, not as a stranger.
+            assert "Case #2" in play.run("show")
+
+
+def test_port_is_free_chosen_or_given_and_written_for_slackbridge_run(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        assert choose_port(taken) == taken  # asked for: used (`slackbridge run` reports a port in use)
+        with socket.socket() as blocker:
+            try:
+                blocker.bind(("127.0.0.1", 3000))
+            except OSError:
+                pass  # someone already has 3000: the default must avoid it either way
+            assert choose_port(None) != 3000
+    with Session(tmp_path, tmp_path / "fakes.env", port=4321, socket_mode=True) as session:
+        env = dotenv_values(tmp_path / "fakes.env")
+        assert env["PORT"] == "4321" and env["SLACK_APP_TOKEN"] == session.slack.app_token
+        assert env["DATABASE_URL"] == f"sqlite:///{(tmp_path / 'slackbridge.db').resolve()}"
+        assert load_settings({k: v or "" for k, v in env.items()}).socket_mode
+
+
+def test_piped_commands_run_until_quit(tmp_path: Path) -> None:
+    with playground(tmp_path) as play:
+        done = command_loop(
+            play.playground, io.StringIO("help posted\nmention jane it's me\nquit\nshow\n"), prompt=None
+        )
+        assert done is True
+        assert play.out.getvalue().splitlines()[:3] == [
+            "posted",
+            "  what slackbridge posted on X",
+            "@jane posted on X: @acme it's me",
+        ]
