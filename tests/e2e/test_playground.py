@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 from dotenv import dotenv_values
+from slack_sdk import WebClient
+from slack_sdk.socket_mode import SocketModeClient
+from slack_sdk.socket_mode.client import BaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
 from slackbridge.app import build_app, build_inbox, build_services
 from slackbridge.config import load_settings
@@ -170,10 +179,8 @@ def test_port_is_free_chosen_or_given_and_written_for_slackbridge_run(tmp_path: 
         taken = busy.getsockname()[1]
         assert choose_port(taken) == taken  # asked for: used (`slackbridge run` reports a port in use)
         with socket.socket() as blocker:
-            try:
+            with contextlib.suppress(OSError):  # someone else may have 3000: the default avoids it either way
                 blocker.bind(("127.0.0.1", 3000))
-            except OSError:
-                pass  # someone already has 3000: the default must avoid it either way
             assert choose_port(None) != 3000
     with Session(tmp_path, tmp_path / "fakes.env", port=4321, socket_mode=True) as session:
         env = dotenv_values(tmp_path / "fakes.env")
@@ -193,3 +200,59 @@ def test_piped_commands_run_until_quit(tmp_path: Path) -> None:
             "  what slackbridge posted on X",
             "@jane posted on X: @acme it's me",
         ]
+
+
+def test_the_cli_takes_piped_commands_a_port_and_socket_mode(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK", "X_", "OPENAI", "DATABASE"))}
+    commands = (
+        "help mention\nmention jane \"I can't log in\"\nfrobnicate 'x\nreply 1 hi\ntweetcare queue\nquit\n"
+    )
+    options = ["--env-file", "fakes.env", "--state-dir", "state"]
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "slackbridge", "fakes", "--socket-mode", "--port", str(port), *options],
+        input=commands,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Settings written to fakes.env (slackbridge answers Slack over Socket Mode)" in done.stdout
+    assert done.stdout.split("quit                        stop the fakes (also Ctrl-D)\n", 1)[1] == (
+        "mention [who] <text>\n  a customer (default jane) mentions @acme on X\n"
+        "@jane posted on X: @acme I can't log in\n"
+        "slackbridge shows it as a card at its next poll: `show`\n"
+        "unknown command 'frobnicate': type `help` for the list\n"
+        "no card 1 (there are 0): try `show` (usage: reply <card#> <text>)\n"
+        "slackbridge is not connected over Socket Mode yet: start `slackbridge run` (see above)\n"
+    )
+    written = dotenv_values(tmp_path / "fakes.env")
+    assert written["PORT"] == str(port) and str(written["SLACK_APP_TOKEN"]).startswith("xapp-")
+    assert written["DATABASE_URL"] == f"sqlite:///{(tmp_path / 'state' / 'slackbridge.db').resolve()}"
+
+
+def test_socket_mode_delivers_commands_through_the_connected_app(tmp_path: Path) -> None:
+    with Session(tmp_path, tmp_path / "fakes.env", port=free_port(), socket_mode=True) as session:
+        play = Play(session)
+        web = WebClient(token=session.slack.app_token, base_url=session.slack.api_url)
+        app = SocketModeClient(
+            app_token=session.slack.app_token, web_client=web, auto_reconnect_enabled=False
+        )
+        seen: list[str] = []
+
+        def answer(client: BaseSocketModeClient, req: SocketModeRequest) -> None:
+            seen.append(str(req.payload.get("text")))
+            payload = {"text": "*Queue* is <https://x.com/acme|empty>", "response_type": "ephemeral"}
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id, payload=payload))
+
+        app.socket_mode_request_listeners.append(answer)
+        app.connect()
+        try:
+            assert session.slack.wait_for_socket(10)
+            assert play.run("tweetcare queue") == "Queue is empty\n"
+            assert seen == ["queue"]
+        finally:
+            app.close()

@@ -63,8 +63,9 @@ def banner(session: Session) -> str:
         lines.append(
             f"The database {session.database_url} already holds {stored.posts} "
             f"post{'s' if stored.posts != 1 else ''} from earlier runs: "
-            "new posts on the fake X get higher ids, so slackbridge picks them up. Restart `slackbridge run` too "
-            "(the fakes have new ports); cards from earlier runs are not in this fake Slack."
+            "new posts on the fake X get higher ids, so slackbridge picks them up. Restart "
+            "`slackbridge run` too (the fakes have new ports); cards from earlier runs are not in "
+            "this fake Slack."
         )
     return "\n".join(lines)
 

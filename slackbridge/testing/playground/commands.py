@@ -63,6 +63,10 @@ class UsageError(Exception):
     """A command used wrongly: shown as one line with its usage."""
 
 
+class NotReady(Exception):
+    """slackbridge is not there to answer yet: shown as one line saying what to start."""
+
+
 class Playground:
     """Runs one command line at a time against the fakes and the app; never lets an error end the prompt."""
 
@@ -103,6 +107,8 @@ class Playground:
             handler(words[1:], actor)
         except UsageError as exc:
             self.say(f"{exc} (usage: {COMMANDS[name][0]})" if name in COMMANDS else str(exc))
+        except NotReady as exc:
+            self.say(str(exc))
         except requests.ConnectionError:
             self.say(
                 f"slackbridge is not answering at {self.session.app_url}: start `slackbridge run` (see above)"
@@ -141,7 +147,9 @@ class Playground:
 
     def _ready(self) -> None:
         if self.session.socket_mode and not self.slack.socket_connected():
-            raise UsageError("slackbridge is not connected over Socket Mode yet: start `slackbridge run`")
+            raise NotReady(
+                "slackbridge is not connected over Socket Mode yet: start `slackbridge run` (see above)"
+            )
 
     def _click(self, actor: str | None, message: Json, action: ActionId, thread_ts: str) -> str:
         self._ready()
@@ -259,14 +267,16 @@ class Playground:
         self._ready()
         actor = actor or AGENT
         result = self.driver.command(actor, "/tweetcare", text, channel=CHANNEL)
+        if result.body.strip():  # answered in the acknowledgement
+            return self.screen.render(
+                result.json() if result.body.lstrip().startswith("{") else {"text": result.body}
+            )
         deadline = time.monotonic() + self.wait
         while time.monotonic() < deadline:
             answers = self.slack.responses(result.response_name)
             if answers:
                 return self.screen.render(answers[-1].body)
             time.sleep(0.05)
-        if result.body.strip():
-            return self.screen.render({"text": result.body})
         return "(no answer yet)"
 
     def _cmd_tweetcare(self, args: list[str], actor: str | None) -> None:
