@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import requests
 from dotenv import dotenv_values
 from slack_sdk import WebClient
@@ -25,7 +27,15 @@ from slackbridge.config import load_settings
 from slackbridge.db import make_engine, upgrade
 from slackbridge.server import Process, Runtime, make_wsgi
 from slackbridge.testing.fleet import free_port
-from slackbridge.testing.playground import Playground, Session, banner, choose_port, command_loop
+from slackbridge.testing.playground import (
+    Playground,
+    Session,
+    banner,
+    choose_port,
+    command_loop,
+    line_editing,
+    save_history,
+)
 from slackbridge.testing.wsgi_server import TestServer
 from tests.e2e.conftest import wait_for
 
@@ -43,6 +53,9 @@ class Play:
         start = self.out.tell()
         assert self.playground.handle(line) is True
         return self.out.getvalue()[start:]
+
+    def screen_cards(self) -> int:
+        return len(self.session.slack.messages(self.playground.screen.channel))
 
     def poll(self) -> None:
         assert self.runtime is not None
@@ -256,3 +269,42 @@ def test_socket_mode_delivers_commands_through_the_connected_app(tmp_path: Path)
             assert seen == ["queue"]
         finally:
             app.close()
+
+
+def _readme_blocks() -> list[str]:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    return re.findall(r"^```[a-z]*\n(.*?)^```", readme, flags=re.DOTALL | re.MULTILINE)
+
+
+def _same_clock(text: str) -> str:
+    """Times differ from run to run; everything else in the README's samples is printed as it stands."""
+    return re.sub(r"(Today|[A-Z][a-z]{2} \d{1,2}) at \d{2}:\d{2}", "<when>", text)
+
+
+def test_the_readme_transcripts_are_what_the_playground_prints(tmp_path: Path) -> None:
+    transcript = next(b for b in _readme_blocks() if b.startswith("playground> "))
+    channel = next(b for b in _readme_blocks() if b.startswith("--- card 1 ---"))
+    steps = re.split(r"^playground> ", transcript, flags=re.MULTILINE)[1:]
+    with playground(tmp_path) as play, service(play):
+        for step in steps:
+            command, _, expected = step.partition("\n")
+            if command == "show" and not play.screen_cards():
+                wait_for(lambda: play.screen_cards(), what="the card")
+            assert _same_clock(play.run(command)) == _same_clock(expected), command
+            if command.startswith("mention"):
+                play.poll()
+        assert _same_clock(play.run("show")) == _same_clock(channel)
+
+
+def test_history_is_kept_in_the_state_dir_across_runs(tmp_path: Path) -> None:
+    readline = pytest.importorskip("readline")
+    readline.clear_history()
+    history = line_editing(tmp_path)
+    assert history == tmp_path / "history"
+    readline.add_history('mention jane "I can\'t log in"')
+    save_history(history)
+    readline.clear_history()
+    line_editing(tmp_path)
+    assert (
+        readline.get_history_item(readline.get_current_history_length()) == 'mention jane "I can\'t log in"'
+    )

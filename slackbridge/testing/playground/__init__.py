@@ -16,18 +16,22 @@ __all__ = [
     "Playground",
     "Session",
     "as_seen",
+    "banner",
     "choose_port",
+    "command_loop",
     "help_text",
+    "line_editing",
     "mrkdwn_to_text",
     "read_stored",
     "run_playground",
+    "save_history",
     "split_words",
 ]
 
 HISTORY_FILE = "history"
 
 
-def _line_editing(state_dir: Path) -> Path | None:
+def line_editing(state_dir: Path) -> Path | None:
     """Arrow keys and history through readline where Python has it; the history lives in the state dir."""
     try:
         import readline
@@ -40,7 +44,7 @@ def _line_editing(state_dir: Path) -> Path | None:
     return path
 
 
-def _save_history(path: Path | None) -> None:
+def save_history(path: Path | None) -> None:
     if path is None:
         return
     import readline
@@ -99,7 +103,7 @@ def run_playground(
         playground.say(banner(session) + "\n")
         playground.say(help_text())
         interactive = sys.stdin.isatty()
-        history = _line_editing(session.state_dir) if interactive else None
+        history = line_editing(session.state_dir) if interactive else None
         try:
             quit_asked = command_loop(playground, sys.stdin, prompt="playground> " if interactive else None)
             if not quit_asked and not interactive:
@@ -109,5 +113,5 @@ def run_playground(
         except KeyboardInterrupt:
             pass
         finally:
-            _save_history(history)
+            save_history(history)
     return 0

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 ALIASES = {"/tweetcare": "tweetcare", "exit": "quit", "?": "help"}
 WAIT_SECONDS = 8.0  # how long a command waits for slackbridge to show its effect
+QUIET_SECONDS = 0.6  # an effect is complete once Slack has shown no further change for this long
 _USERNAME = re.compile(r"^@?\w{1,15}$")
 
 
@@ -172,14 +173,16 @@ class Playground:
         With `until`, wait for a change that shows that text (a suggestion takes the model's time)."""
         deadline = time.monotonic() + self.wait
         changed: dict[str, str] = {}
+        steady_since = time.monotonic()
         while time.monotonic() < deadline:
             now = self.screen.snapshot()
             fresh = {k: v for k, v in now.items() if before.get(k) != v}
+            if fresh != changed:
+                changed, steady_since = fresh, time.monotonic()
             done = until is None or any(until in v for v in fresh.values())
-            if fresh and fresh == changed and done:
+            if fresh and done and time.monotonic() - steady_since >= QUIET_SECONDS:
                 break
-            changed = fresh
-            time.sleep(0.3 if fresh else 0.1)
+            time.sleep(0.1)
         if not changed:
             self.say(f"{what}: nothing changed in Slack yet (`show` later)")
         for text in changed.values():

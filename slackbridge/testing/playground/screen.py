@@ -42,19 +42,18 @@ class Screen:
         return self.slack.thread(self.channel, card["ts"])
 
     def notices(self) -> list[Notice]:
-        found = [
-            Notice(e["user"], self.render(e), e.get("thread_ts"))
-            for e in self.slack.ephemerals()
-            if e.get("channel") == self.channel
-        ]
+        """Ephemeral messages in the channel; a private answer to a click goes in that click's thread."""
+        threads: dict[tuple[str, str], str | None] = {}
         for response in self.slack.responses():
             where = self.response_threads.get(response.name)
-            body = response.body
-            if where is None or body.get("replace_original") or body.get("delete_original"):
+            if where is not None:
+                threads[(where[0], self.render(response.body))] = where[1]
+        found = []
+        for e in self.slack.ephemerals():
+            if e.get("channel") != self.channel:
                 continue
-            if body.get("response_type") == "in_channel":
-                continue
-            found.append(Notice(where[0], self.render(body), where[1]))
+            text = self.render(e)
+            found.append(Notice(e["user"], text, e.get("thread_ts") or threads.get((e["user"], text))))
         return found
 
     def snapshot(self) -> dict[str, str]:
