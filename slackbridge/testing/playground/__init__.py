@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from slackbridge.testing.playground.commands import Playground, help_text, split_words
+from slackbridge.testing.playground.commands import Playground
 from slackbridge.testing.playground.render import as_seen, mrkdwn_to_text
 from slackbridge.testing.playground.session import Session, choose_port, read_stored
+from slackbridge.testing.playground.syntax import help_text, split_words
 
 __all__ = [
     "Playground",

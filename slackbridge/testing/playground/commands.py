@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,48 +15,12 @@ from slackbridge.testing.fake_slack import find_button
 from slackbridge.testing.playground.render import mrkdwn_to_text
 from slackbridge.testing.playground.screen import Json, Screen
 from slackbridge.testing.playground.session import AGENT, CHANNEL, MANAGER, SIGNING_SECRET, STAFF, Session
+from slackbridge.testing.playground.syntax import ALIASES, COMMANDS, help_text, split_words
 from slackbridge.testing.slack_driver import SlackDriver
 
-COMMANDS: dict[str, tuple[str, str]] = {
-    "mention": ("mention [who] <text>", "a customer (default jane) mentions @acme on X"),
-    "reply": ("reply <card#> <text>", "write `reply: <text>` in the card's thread: a reply draft"),
-    "suggest": ("suggest <card#>", 'click "Suggest reply": the model drafts a reply in the thread'),
-    "edit": ("edit <draft#> <text>", 'click "Edit" on the draft and save this text instead'),
-    "approve": ("approve <draft#>", 'click "Approve & send" on the draft (maria approves by default)'),
-    "discard": ("discard <draft#>", 'click "Discard" on the draft'),
-    "assign": ("assign <card#>", 'click "Assign to me" on the card'),
-    "resolve": ("resolve <card#>", 'click "Resolve without reply" on the card'),
-    "tweetcare": ("tweetcare <subcommand…>", "run /tweetcare in the channel and show its answer"),
-    "stats": ("stats [7d|30d]", "/tweetcare stats with its chart, saved to a file it names"),
-    "show": ("show", "the channel now: cards, threads, and the private notices each person got"),
-    "posted": ("posted", "what slackbridge posted on X"),
-    "as": ("as <alex|maria> <command…>", "do one command as that person (alex is the default)"),
-    "help": ("help [command]", "this list, or one command"),
-    "quit": ("quit", "stop the fakes (also Ctrl-D)"),
-}
-ALIASES = {"/tweetcare": "tweetcare", "exit": "quit", "?": "help"}
 WAIT_SECONDS = 8.0  # how long a command waits for slackbridge to show its effect
 QUIET_SECONDS = 0.6  # an effect is complete once Slack has shown no further change for this long
 _USERNAME = re.compile(r"^@?\w{1,15}$")
-
-
-def help_text(command: str | None = None) -> str:
-    if command:
-        name = ALIASES.get(command, command)
-        if name not in COMMANDS:
-            return f"no command {command!r}: type `help` for the list"
-        usage, what = COMMANDS[name]
-        return f"{usage}\n  {what}"
-    width = max(len(usage) for usage, _ in COMMANDS.values())
-    return "commands:\n" + "\n".join(f"  {usage:<{width}}  {what}" for usage, what in COMMANDS.values())
-
-
-def split_words(line: str) -> list[str]:
-    """Shell-style words, so quotes group text; a lone apostrophe (can't) falls back to plain words."""
-    try:
-        return shlex.split(line)
-    except ValueError:
-        return line.split()
 
 
 class UsageError(Exception):
