@@ -46,7 +46,7 @@ class Play:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.out = io.StringIO()
-        self.playground = Playground(session, self.out, wait=6.0)
+        self.playground = Playground(session, self.out, wait=15.0)  # an upper bound: a busy machine is slow
         self.runtime: Runtime | None = None
 
     def run(self, line: str) -> str:

@@ -18,8 +18,9 @@ from slackbridge.testing.playground.session import AGENT, CHANNEL, MANAGER, SIGN
 from slackbridge.testing.playground.syntax import ALIASES, COMMANDS, help_text, split_words
 from slackbridge.testing.slack_driver import SlackDriver
 
-WAIT_SECONDS = 8.0  # how long a command waits for slackbridge to show its effect
-QUIET_SECONDS = 0.6  # an effect is complete once Slack has shown no further change for this long
+WAIT_SECONDS = 10.0  # how long a command waits for slackbridge to show its effect
+CHART_WAIT_FACTOR = 3  # drawing a chart takes longer than any other answer
+QUIET_SECONDS = 0.4  # settled: nothing left to handle or render, and no change in Slack for this long
 _USERNAME = re.compile(r"^@?\w{1,15}$")
 
 
@@ -143,7 +144,8 @@ class Playground:
             if fresh != changed:
                 changed, steady_since = fresh, time.monotonic()
             done = until is None or any(until in v for v in fresh.values())
-            if fresh and done and time.monotonic() - steady_since >= QUIET_SECONDS:
+            quiet = time.monotonic() - steady_since >= QUIET_SECONDS
+            if fresh and done and quiet and not self.session.busy():
                 break
             time.sleep(0.1)
         if not changed:
@@ -229,7 +231,7 @@ class Playground:
                 return
         self._after(before, "edit")
 
-    def _tweetcare(self, actor: str | None, text: str) -> str:
+    def _tweetcare(self, actor: str | None, text: str, patience: float = 1) -> str:
         self._ready()
         actor = actor or AGENT
         result = self.driver.command(actor, "/tweetcare", text, channel=CHANNEL)
@@ -237,7 +239,7 @@ class Playground:
             return self.screen.render(
                 result.json() if result.body.lstrip().startswith("{") else {"text": result.body}
             )
-        deadline = time.monotonic() + self.wait
+        deadline = time.monotonic() + self.wait * patience
         while time.monotonic() < deadline:
             answers = self.slack.responses(result.response_name)
             if answers:
@@ -250,8 +252,8 @@ class Playground:
 
     def _cmd_stats(self, args: list[str], actor: str | None) -> None:
         known = {f.id for f in self.slack.files}
-        self.say(self._tweetcare(actor, " ".join(["stats", *args[:1], "chart"])))
-        deadline = time.monotonic() + self.wait
+        self.say(self._tweetcare(actor, " ".join(["stats", *args[:1], "chart"]), CHART_WAIT_FACTOR))
+        deadline = time.monotonic() + self.wait * CHART_WAIT_FACTOR
         while time.monotonic() < deadline:
             new = [f for f in self.slack.files if f.id not in known and f.completed and f.content]
             if new:

@@ -104,6 +104,23 @@ class Session:
         self.write_env()
         return self
 
+    def busy(self) -> bool:
+        """slackbridge still has a stored Slack request to handle or a channel message to bring up to date."""
+        try:
+            engine = create_engine(self.database_url)
+            try:
+                with engine.connect() as conn:
+                    pending = conn.execute(text("SELECT count(*) FROM slackinbox WHERE status = 'pending'"))
+                    stale = conn.execute(
+                        text("SELECT count(*) FROM slacksurface WHERE channel = :c AND rendered < version"),
+                        {"c": CHANNEL},
+                    )
+                    return bool(pending.scalar_one() or stale.scalar_one())
+            finally:
+                engine.dispose()
+        except SQLAlchemyError:
+            return False
+
     def stop(self) -> None:
         self.ai.stop()
         self.x.stop()
