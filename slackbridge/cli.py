@@ -221,6 +221,13 @@ def build_parser() -> argparse.ArgumentParser:
     fakes.add_argument(
         "--env-file", default=".env.fakes", help="where to write the settings that point at them"
     )
+    fakes.add_argument(
+        "--port", type=_positive, help="the port slackbridge run listens on (default 3000 or free)"
+    )
+    fakes.add_argument(
+        "--socket-mode", action="store_true", help="slackbridge run talks to Slack over Socket Mode"
+    )
+    fakes.add_argument("--state-dir", default=".slackbridge-playground", help="database, history and charts")
     fakes.set_defaults(func=_cmd_fakes)
 
     triage = sub.add_parser(
@@ -266,7 +273,9 @@ def _version() -> str:
 def _cmd_fakes(args: argparse.Namespace) -> int:
     from slackbridge.testing.playground import run_playground
 
-    return run_playground(args.env_file)
+    return run_playground(
+        args.env_file, state_dir=args.state_dir, port=args.port, socket_mode=args.socket_mode
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -75,9 +75,10 @@ class XState:
         *,
         verified: bool = False,
         profile_image_url: str | None = None,
+        user_id: str | None = None,
     ) -> dict[str, Any]:
         with self._lock:
-            user_id = str(next(self._user_ids))
+            user_id = user_id or str(next(self._user_ids))
             self._users[user_id] = {
                 "id": user_id,
                 "username": username,
@@ -89,6 +90,13 @@ class XState:
                 "created_at": self.clock() - timedelta(days=365),
             }
             return dict(self._users[user_id])
+
+    def continue_ids(self, after_tweet_id: int, after_user_id: int = 0) -> None:
+        """New posts and users get ids above these: a store that outlived an earlier fake keeps working."""
+        with self._lock:
+            self._tweet_ids = itertools.count(max(after_tweet_id + 1, FIRST_TWEET_ID), _TWEET_ID_STEP)
+            taken = max([after_user_id, *(int(uid) for uid in self._users)])
+            self._user_ids = itertools.count(max(taken + 1, FIRST_USER_ID))
 
     def user(self, username: str) -> dict[str, Any] | None:
         with self._lock:
