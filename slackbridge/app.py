@@ -31,6 +31,7 @@ from slackbridge.services.inbox import Inbox
 from slackbridge.services.ingest import Ingest
 from slackbridge.services.listening import Listening
 from slackbridge.services.lookups import Lookups
+from slackbridge.services.retention import Retention
 from slackbridge.services.routing import Routing
 from slackbridge.services.search import Search
 from slackbridge.services.stats import Stats
@@ -65,6 +66,8 @@ class Services:
     routing: Routing = field(init=False)
     # X's rule: posts deleted on X are deleted here within 24 hours
     compliance: Compliance = field(init=False)
+    # retention: old post and draft text is wiped (SLACKBRIDGE_RETENTION_DAYS)
+    retention: Retention = field(init=False)
 
 
 def build_slack_client(settings: Settings) -> WebClient:
@@ -165,6 +168,7 @@ def build_services(
     )
     services.routing = Routing(deps, cases, services.ingest)
     services.compliance = Compliance(deps, cases)
+    services.retention = Retention(deps)
     return services
 
 

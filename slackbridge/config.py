@@ -74,6 +74,8 @@ class Settings:
     post_interval: float = 1.0  # seconds between messages to one channel (Slack allows ~1/s)
     unhealthy_after: float = 1800.0  # a poller this process leads failing longer makes /healthz 503
     inbox_claim_seconds: float = 10.0  # a stored Slack request held by a process that died is retried after
+    # retention: post and draft text older than this many days is wiped (None keeps it)
+    retention_days: int | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -122,6 +124,16 @@ class _Reader:
             self.problems.append(f"{name} must be between {minimum:g} and {maximum:g}, got {raw}.")
             return default
         return value
+
+    def whole(self, name: str, *, minimum: int, maximum: int) -> int | None:
+        """An optional whole number (a count of days); None when unset."""
+        raw = self.get(name)
+        if raw is None:
+            return None
+        if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+            self.problems.append(f"{name} must be a whole number from {minimum} to {maximum}, got {raw!r}.")
+            return None
+        return int(raw)
 
     def path(self, name: str, *, directory: bool = False) -> Path | None:
         raw = self.get(name)
@@ -284,6 +296,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         post_interval=r.number("SLACKBRIDGE_POST_INTERVAL", 1.0, minimum=0, maximum=60),
         unhealthy_after=r.number("SLACKBRIDGE_UNHEALTHY_AFTER", 1800.0, minimum=60, maximum=86400),
         inbox_claim_seconds=r.number("SLACKBRIDGE_INBOX_CLAIM_SECONDS", 10.0, minimum=1, maximum=600),
+        retention_days=r.whole("SLACKBRIDGE_RETENTION_DAYS", minimum=1, maximum=36500),
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -40,6 +40,16 @@ class CaseStatus(enum.StrEnum):
     RESOLVED = "resolved"
 
 
+class CaseOutcome(enum.StrEnum):
+    """How a resolved case ended, asked for on Resolve; the stats' outcomes breakdown."""
+
+    SOLVED = "solved"
+    MOVED_TO_DM = "moved_to_dm"
+    NO_ACTION = "no_action"  # nothing to do (e.g. praise, a remark)
+    CANT_HELP = "cant_help"
+    SPAM = "spam"
+
+
 class CaseSource(enum.StrEnum):
     MENTION = "mention"
     LISTEN = "listen"  # found by keyword listening: can be watched, not answered by API
@@ -90,6 +100,8 @@ class AuditAction(enum.StrEnum):
     LISTEN_ADDED = "listen_added"
     LISTEN_REMOVED = "listen_removed"
     TWEET_DELETED_ON_X = "tweet_deleted_on_x"
+    # outcomes and retention
+    TEXT_WIPED = "text_wiped"
 
 
 def _enum_col(length: int = 20, *, index: bool = False, nullable: bool = False) -> Any:
@@ -135,6 +147,12 @@ class Case(SQLModel, table=True):
     waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # outcomes and stats: how the case ended and how long it took from opening to (the last) resolve
+    outcome: CaseOutcome | None = _enum_col(nullable=True)
+    resolution_seconds: int | None = None
+    # also added by the service-levels change
+    first_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    csat_score: int | None = None  # also added by the CSAT change
 
 
 class Tweet(SQLModel, table=True):
@@ -164,6 +182,8 @@ class Tweet(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delivery_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     parked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # retention: when the text was wiped for being older than SLACKBRIDGE_RETENTION_DAYS (the row stays)
+    text_wiped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Draft(SQLModel, table=True):
@@ -195,6 +215,8 @@ class Draft(SQLModel, table=True):
     # When X was first asked to post the current text: a retry after an unconfirmed post searches from here.
     first_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # retention: when the text was wiped for being older than SLACKBRIDGE_RETENTION_DAYS (the row stays)
+    text_wiped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Cursor(SQLModel, table=True):

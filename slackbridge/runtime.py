@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 COMPLIANCE_SECONDS = 15 * 60  # a tick: the service decides when a check is due (every 12 h)
 DELIVERY_SECONDS = 1.0  # every process looks for posts to show this often (one cheap query when idle)
 SURFACE_SWEEP_SECONDS = 5.0  # Slack messages left behind by a crash or an outage are shown this soon
+RETENTION_SECONDS = 60 * 60  # a tick: the service wipes once a day
 
 Step = Callable[[], int | None]
 
@@ -73,6 +74,8 @@ class Runtime:
         # Deleted posts must be gone within 24 hours: the service checks every 12 h (room for an X outage);
         # the poller ticks more often to follow a batch compliance job until X has finished it.
         self.add_poller("compliance", self.services.compliance.sweep, COMPLIANCE_SECONDS)
+        if settings.retention_days is not None:
+            self.add_poller("retention", self.services.retention.sweep, RETENTION_SECONDS)
 
     def add_default_loops(self) -> None:
         """What every process does, web-only ones included."""

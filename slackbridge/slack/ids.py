@@ -22,6 +22,8 @@ class ActionId(enum.StrEnum):
     DISCARD = "draft_discard"
     RETRY = "draft_retry"
     HOME_REFRESH = "home_refresh"
+    # outcomes
+    RESOLVE_AS = "case_resolve_as"  # the outcome picker; RESOLVE stays for cards posted before it
 
 
 class CallbackId(enum.StrEnum):

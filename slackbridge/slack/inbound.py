@@ -33,6 +33,7 @@ STORED_ACTIONS = frozenset(
         ActionId.CATEGORY,
         ActionId.SUGGEST,
         ActionId.SUGGEST_RETRY,
+        ActionId.RESOLVE_AS,  # outcomes
     }
 )
 

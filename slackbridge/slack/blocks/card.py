@@ -16,6 +16,7 @@ from slackbridge.slack.blocks.common import (
     slack_date,
     user,
 )
+from slackbridge.slack.blocks.outcomes import outcome_label, outcome_select
 from slackbridge.slack.blocks.triage import category_select
 from slackbridge.slack.ids import ActionId, Ref
 from slackbridge.text import escape_mrkdwn, truncate, tweet_url
@@ -66,6 +67,7 @@ class CardView:
     suggestions_enabled: bool = True
     moved_to_channel: str | None = None  # set when the case moved to another channel
     urgent_group: str | None = None
+    outcome: str | None = None  # how a resolved case ended
 
 
 def author_line(author: AuthorView) -> str:
@@ -151,6 +153,8 @@ def build_case_card(view: CardView) -> list[Block]:
     blocks.append(quote_block(view.tweet.text))
     blocks.append(context(tweet_context(view.tweet)))
     status = STATUS_LABELS.get(view.status, view.status)
+    if view.status == "resolved" and view.outcome:
+        status += f" ({outcome_label(view.outcome)})"
     meta = [f"Case #{view.case_id}", status]
     if view.assignee_id:
         meta.append(f"assigned to {user(view.assignee_id)}")
@@ -184,7 +188,7 @@ def build_case_card(view: CardView) -> list[Block]:
     if view.status == "resolved":
         buttons.append(button("Reopen", ActionId.REOPEN, ref))
     else:
-        buttons.append(button("Resolve without reply", ActionId.RESOLVE, ref))
+        buttons.append(outcome_select())
     buttons.append(category_select(view.category))
     blocks.append(actions(f"case:{view.case_id}", *buttons))
     return blocks

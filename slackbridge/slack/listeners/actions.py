@@ -8,12 +8,21 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from slackbridge import messages
-from slackbridge.models import CaseStatus
+from slackbridge.models import CaseOutcome, CaseStatus
 from slackbridge.services.inbox import ATTEMPT
 from slackbridge.slack.blocks.modals import build_edit_draft_modal, build_new_draft_modal
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.ids import ActionId
-from slackbridge.slack.listeners.common import STALE_BUTTON, action_ref, from_home, show, tell, user_id
+from slackbridge.slack.listeners.ai_actions import card_case_id
+from slackbridge.slack.listeners.common import (
+    STALE_BUTTON,
+    action_ref,
+    from_home,
+    selected_value,
+    show,
+    tell,
+    user_id,
+)
 
 if TYPE_CHECKING:
     from slackbridge.app import Services
@@ -89,6 +98,18 @@ def register(app: App, services: Services) -> None:
         if ref is None or ref.case_id is None:
             return tell(respond, STALE_BUTTON)
         show(respond, services.cases.set_status(ref.case_id, CaseStatus.RESOLVED, actor=user_id(body)))
+
+    @app.action(ActionId.RESOLVE_AS.value)
+    def handle_resolve_as(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        case_id, picked = card_case_id(body), selected_value(body)
+        if case_id is None or picked not in set(CaseOutcome):
+            return tell(respond, STALE_BUTTON)
+        outcome = CaseOutcome(picked)
+        show(
+            respond,
+            services.cases.set_status(case_id, CaseStatus.RESOLVED, actor=user_id(body), outcome=outcome),
+        )
 
     @app.action(ActionId.REOPEN.value)
     def handle_reopen(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
