@@ -142,6 +142,10 @@ def _reader(kind: str) -> Rows:
     return {"cases": _cases, "drafts": _drafts, "audit": _audit}[kind]
 
 
+def _fields(row: object, columns: list[str]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in columns if hasattr(row, name)}
+
+
 def _pages(engine: Any, statement: Any, key: Any) -> Iterator[Any]:
     """Rows in pages by id, so a large export neither holds the table in memory nor one long cursor."""
     from sqlmodel import Session
@@ -154,7 +158,7 @@ def _pages(engine: Any, statement: Any, key: Any) -> Iterator[Any]:
         if not rows:
             return
         yield from rows
-        last = rows[-1][0] if isinstance(rows[-1], tuple) else rows[-1]
+        last = rows[-1][0]  # every statement selects the id first
 
 
 def _cases(engine: Any, since: datetime, until: datetime | None) -> Iterator[dict[str, Any]]:
@@ -175,7 +179,7 @@ def _cases(engine: Any, since: datetime, until: datetime | None) -> Iterator[dic
     for _, case, username, text, deleted_at, wiped_at in _pages(engine, statement, col(Case.id)):
         removed = deleted_at is not None or wiped_at is not None
         yield {
-            **case.model_dump(),
+            **_fields(case, CASE_COLUMNS),
             "customer_username": username,
             "text": "" if removed else text,
             "text_removed": "deleted on X" if deleted_at else "retention" if wiped_at else "",
@@ -191,7 +195,7 @@ def _drafts(engine: Any, since: datetime, until: datetime | None) -> Iterator[di
     if until is not None:
         statement = statement.where(col(Draft.created_at) < until)
     for _, draft in _pages(engine, statement, col(Draft.id)):
-        yield {**draft.model_dump(), "text_removed": "retention" if draft.text_wiped_at else ""}
+        yield {**_fields(draft, DRAFT_COLUMNS), "text_removed": "retention" if draft.text_wiped_at else ""}
 
 
 def _audit(engine: Any, since: datetime, until: datetime | None) -> Iterator[dict[str, Any]]:
@@ -203,4 +207,4 @@ def _audit(engine: Any, since: datetime, until: datetime | None) -> Iterator[dic
     if until is not None:
         statement = statement.where(col(AuditLog.at) < until)
     for _, row in _pages(engine, statement, col(AuditLog.id)):
-        yield row.model_dump()
+        yield _fields(row, AUDIT_COLUMNS)

@@ -99,37 +99,29 @@ class Stats:
             period = last_days(period, now.date())
         start, end = period.start, period.end
         with self.deps.session() as session:
-            cases = (
-                session.execute(
-                    sa.select(
-                        col(Case.id),
-                        col(Case.created_at),
-                        col(Case.category),
-                        col(Case.first_response_at),
-                        col(Case.first_due_at),
-                    ).where(col(Case.created_at) >= start, col(Case.created_at) < end, _not_listening())
+            cases = session.execute(
+                sa.select(
+                    col(Case.id),
+                    col(Case.created_at),
+                    col(Case.category),
+                    col(Case.first_response_at),
+                    col(Case.first_due_at),
+                ).where(col(Case.created_at) >= start, col(Case.created_at) < end, _not_listening())
+            ).all()
+            resolved = session.execute(
+                sa.select(
+                    col(Case.id),
+                    col(Case.created_at),
+                    col(Case.resolved_at),
+                    col(Case.resolution_seconds),
+                    col(Case.outcome),
+                ).where(
+                    col(Case.status) == CaseStatus.RESOLVED,
+                    col(Case.resolved_at) >= start,
+                    col(Case.resolved_at) < end,
+                    _not_listening(),
                 )
-                .tuples()
-                .all()
-            )
-            resolved = (
-                session.execute(
-                    sa.select(
-                        col(Case.id),
-                        col(Case.created_at),
-                        col(Case.resolved_at),
-                        col(Case.resolution_seconds),
-                        col(Case.outcome),
-                    ).where(
-                        col(Case.status) == CaseStatus.RESOLVED,
-                        col(Case.resolved_at) >= start,
-                        col(Case.resolved_at) < end,
-                        _not_listening(),
-                    )
-                )
-                .tuples()
-                .all()
-            )
+            ).all()
             csat = session.exec(
                 select(Case.csat_score).where(
                     col(Case.resolved_at) >= start,
@@ -143,18 +135,14 @@ class Stats:
                 )
             ).all()
             opened_here = select(Case.id).where(col(Case.created_at) >= start, col(Case.created_at) < end)
-            sent = (
-                session.execute(
-                    sa.select(col(Draft.author_id), col(Draft.case_id), col(Draft.sent_at)).where(
-                        col(Draft.status) == DraftStatus.SENT,
-                        col(Draft.sent_at).is_not(None),
-                        (col(Draft.sent_at) >= start) & (col(Draft.sent_at) < end)
-                        | col(Draft.case_id).in_(opened_here),
-                    )
+            sent = session.execute(
+                sa.select(col(Draft.author_id), col(Draft.case_id), col(Draft.sent_at)).where(
+                    col(Draft.status) == DraftStatus.SENT,
+                    col(Draft.sent_at).is_not(None),
+                    (col(Draft.sent_at) >= start) & (col(Draft.sent_at) < end)
+                    | col(Draft.case_id).in_(opened_here),
                 )
-                .tuples()
-                .all()
-            )
+            ).all()
             waiting = session.exec(
                 select(Case.waiting_since, Case.updated_at).where(
                     Case.status == CaseStatus.OPEN, _not_listening()
