@@ -75,3 +75,15 @@ def test_socket_mode_and_category_channels() -> None:
 def test_missing_files_are_reported(tmp_path: object) -> None:
     with pytest.raises(ConfigError, match="SLACKBRIDGE_KNOWLEDGE_DIR points to /nowhere"):
         load_settings({**VALID, "SLACKBRIDGE_KNOWLEDGE_DIR": "/nowhere"})
+
+
+@pytest.mark.parametrize("raw", ["0", "ninety", "30.5", "-3"])
+def test_a_malformed_retention_stops_start_up_in_one_line(raw: str) -> None:
+    assert load_settings(VALID).retention_days is None
+    assert load_settings({**VALID, "SLACKBRIDGE_RETENTION_DAYS": "90"}).retention_days == 90
+    with pytest.raises(ConfigError) as error:
+        load_settings({**VALID, "SLACKBRIDGE_RETENTION_DAYS": raw})
+    assert str(error.value) == (
+        "slackbridge cannot start: SLACKBRIDGE_RETENTION_DAYS must be a whole number from 1 to 36500, "
+        f"got {raw!r}."
+    )
