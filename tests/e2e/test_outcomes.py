@@ -138,6 +138,7 @@ def test_stats_figures_match_the_hand_computed_ones(seeded: Bridge) -> None:
     }
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # the figures are checked on both above
 def test_stats_for_a_range_through_the_command_and_the_chart_privately_or_in_channel(seeded: Bridge) -> None:
     bridge = seeded
     text = seen(ask(bridge, data.AGENT, "stats 2026-11-01..2026-11-03"))
