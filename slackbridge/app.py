@@ -34,6 +34,7 @@ from slackbridge.services.lookups import Lookups
 from slackbridge.services.notices import Notices
 from slackbridge.services.ownership import Ownership
 from slackbridge.services.reminders import Reminders
+from slackbridge.services.retention import Retention
 from slackbridge.services.review import Review
 from slackbridge.services.routing import Routing
 from slackbridge.services.saved import SavedReplies
@@ -82,6 +83,8 @@ class Services:
     # team: who has a case and who is writing on it (set by services.care.wire_care)
     ownership: Ownership = field(init=False)
     saved: SavedReplies = field(init=False)
+    # retention: old post and draft text is wiped (SLACKBRIDGE_RETENTION_DAYS)
+    retention: Retention = field(init=False)
 
 
 def build_slack_client(settings: Settings) -> WebClient:
@@ -186,6 +189,7 @@ def build_services(
     services.snooze = Snooze(deps, surfaces)
     wire_turns(services)
     services.saved.import_canned(canned)  # the canned replies file is an import, once per title
+    services.retention = Retention(deps)
     return services
 
 

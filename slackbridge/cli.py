@@ -237,6 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     triage.add_argument("text", help="the post's text")
     triage.set_defaults(func=cmd_triage)
+
+    from slackbridge.export import add_export_parser  # export: self-contained in its own module
+
+    add_export_parser(sub, [debug])
     return parser
 
 

@@ -96,6 +96,8 @@ class Settings:
     approval_reminder: float = 600.0  # seconds a draft waits before approvers are reminded; 0 = never
     # team: how long a card shows "… is writing" after someone opened the reply window; 0 = never
     writing_minutes: float = 5.0
+    # retention: post and draft text older than this many days is wiped (None keeps it)
+    retention_days: int | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -144,6 +146,16 @@ class _Reader:
             self.problems.append(f"{name} must be between {minimum:g} and {maximum:g}, got {raw}.")
             return default
         return value
+
+    def whole(self, name: str, *, minimum: int, maximum: int) -> int | None:
+        """An optional whole number (a count of days); None when unset."""
+        raw = self.get(name)
+        if raw is None:
+            return None
+        if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+            self.problems.append(f"{name} must be a whole number from {minimum} to {maximum}, got {raw!r}.")
+            return None
+        return int(raw)
 
     def path(self, name: str, *, directory: bool = False) -> Path | None:
         raw = self.get(name)
@@ -355,6 +367,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         four_eyes=r.flag("SLACKBRIDGE_FOUR_EYES"),
         approval_reminder=r.duration("SLACKBRIDGE_APPROVAL_REMINDER", 600.0, maximum=7 * 86400),
         writing_minutes=r.number("SLACKBRIDGE_WRITING_MINUTES", 5.0, minimum=0, maximum=60),
+        retention_days=r.whole("SLACKBRIDGE_RETENTION_DAYS", minimum=1, maximum=36500),
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -47,6 +47,16 @@ class SlaState(enum.StrEnum):
     BREACHED = "breached"
 
 
+class CaseOutcome(enum.StrEnum):
+    """How a resolved case ended, asked for on Resolve; the stats' outcomes breakdown."""
+
+    SOLVED = "solved"
+    MOVED_TO_DM = "moved_to_dm"
+    NO_ACTION = "no_action"  # nothing to do (e.g. praise, a remark)
+    CANT_HELP = "cant_help"
+    SPAM = "spam"
+
+
 class CaseSource(enum.StrEnum):
     MENTION = "mention"
     LISTEN = "listen"  # found by keyword listening: can be watched, not answered by API
@@ -117,6 +127,8 @@ class AuditAction(enum.StrEnum):
     CASE_TAKEN_OVER = "case_taken_over"
     SAVED_REPLY_ADDED = "saved_reply_added"
     SAVED_REPLY_REMOVED = "saved_reply_removed"
+    # outcomes and retention
+    TEXT_WIPED = "text_wiped"
 
 
 def _enum_col(length: int = 20, *, index: bool = False, nullable: bool = False) -> Any:
@@ -175,6 +187,10 @@ class Case(SQLModel, table=True):
     # team: who has the reply window open on this case, until when (the card shows "… is writing")
     writing_by: str | None = Field(default=None, max_length=32)
     writing_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # outcomes and stats: how the case ended and how long it took from opening to (the last) resolve
+    outcome: CaseOutcome | None = _enum_col(nullable=True)
+    resolution_seconds: int | None = None
+    csat_score: int | None = None  # also added by the CSAT change
 
 
 class Tweet(SQLModel, table=True):
@@ -204,6 +220,8 @@ class Tweet(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delivery_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     parked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # retention: when the text was wiped for being older than SLACKBRIDGE_RETENTION_DAYS (the row stays)
+    text_wiped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Draft(SQLModel, table=True):
@@ -242,6 +260,8 @@ class Draft(SQLModel, table=True):
     changes_requested_by: str | None = Field(default=None, max_length=32)
     changes_reason: str | None = Field(default=None, max_length=500)
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # retention: when the text was wiped for being older than SLACKBRIDGE_RETENTION_DAYS (the row stays)
+    text_wiped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Cursor(SQLModel, table=True):

@@ -29,6 +29,7 @@ SLA_SECONDS = 30.0  # service levels are in minutes: a reminder is at most this 
 # approval turns
 NOTICE_SECONDS = 5.0  # owed notices left behind (a crash, a Slack outage) are posted this soon
 REMINDER_SECONDS = 30.0  # how often the leader looks for drafts that waited too long
+RETENTION_SECONDS = 60 * 60  # a tick: the service wipes once a day
 
 Step = Callable[[], int | None]
 
@@ -83,6 +84,8 @@ class Runtime:
             self.add_poller("sla", self.services.sla.round, SLA_SECONDS)
         if settings.approval_reminder > 0:
             self.add_poller("reminders", self.services.reminders.sweep, REMINDER_SECONDS)
+        if settings.retention_days is not None:
+            self.add_poller("retention", self.services.retention.sweep, RETENTION_SECONDS)
 
     def add_default_loops(self) -> None:
         """What every process does, web-only ones included."""

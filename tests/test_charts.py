@@ -23,6 +23,9 @@ def _report(**overrides: object) -> Report:
         "read_budget": 500,
         "total_cases": 9,
         "categories": ["complaint", "question"],
+        "resolution": Durations(4, timedelta(hours=2), timedelta(hours=9)),
+        "backlog_by_day": {d: 3 + n for n, d in enumerate(days)},
+        "within_target_by_day": {days[0]: 50.0, days[2]: 100.0},
     }
     fields.update(overrides)
     return Report(**fields)  # type: ignore[arg-type]
@@ -37,9 +40,13 @@ def test_the_chart_shows_volume_reads_writers_and_response_times() -> None:
         "Replies sent, by writer",
         "Alex Doe",
         "Maria",
-        "Response times (minutes)",
+        "Response and resolution times (minutes)",
         "first response",
+        "resolution",
         "approval",
+        "Backlog at the end of each day, and first responses within target",
+        "unresolved cases",
+        "% within target",
         "90th percentile",
     ):
         assert words in svg, words
@@ -51,6 +58,7 @@ def test_a_quiet_period_says_so_instead_of_drawing_empty_axes() -> None:
         replies_by_agent=[],
         first_response=Durations(0, None, None),
         approval=Durations(0, None, None),
+        resolution=Durations(0, None, None),
     )
     svg = render_report(quiet, fmt="svg").decode()
     assert svg.count("no replies sent yet") == 2

@@ -90,3 +90,15 @@ def test_approval_settings() -> None:
         "slackbridge cannot start: SLACKBRIDGE_APPROVAL_REMINDER must be a duration like 90s, 10m or 2h "
         "(0 = off), got 'ten minutes'."
     )
+
+
+@pytest.mark.parametrize("raw", ["0", "ninety", "30.5", "-3"])
+def test_a_malformed_retention_stops_start_up_in_one_line(raw: str) -> None:
+    assert load_settings(VALID).retention_days is None
+    assert load_settings({**VALID, "SLACKBRIDGE_RETENTION_DAYS": "90"}).retention_days == 90
+    with pytest.raises(ConfigError) as error:
+        load_settings({**VALID, "SLACKBRIDGE_RETENTION_DAYS": raw})
+    assert str(error.value) == (
+        "slackbridge cannot start: SLACKBRIDGE_RETENTION_DAYS must be a whole number from 1 to 36500, "
+        f"got {raw!r}."
+    )

@@ -11,7 +11,9 @@ README = (ROOT / "README.md").read_text()
 
 def _config_variables() -> set[str]:
     source = (ROOT / "slackbridge" / "config.py").read_text()
-    return set(re.findall(r'r\.(?:get|required|number|path|url|csv|flag|duration)\(\s*"([A-Z_]+)"', source))
+    return set(
+        re.findall(r'r\.(?:get|required|number|path|url|csv|flag|duration|whole)\(\s*"([A-Z_]+)"', source)
+    )
 
 
 def test_ci_runs_the_readme_test_command_verbatim() -> None:

@@ -60,6 +60,7 @@ def test_scopes_are_exactly_those_the_code_calls_for() -> None:
         "users_info": "users:read",
         "usergroups_users_list": "usergroups:read",
         "files_upload_v2": "files:write",
+        "conversations_open": "im:write",  # a stats chart sent privately
         "conversations_history": "channels:history",  # finding a card whose answer was lost
         "conversations_replies": "channels:history",
     }

@@ -7,7 +7,7 @@ import logging
 from sqlmodel import Session, col, select, update
 
 from slackbridge import messages
-from slackbridge.models import AuditAction, Case, CaseStatus, Tweet, TweetSource, utcnow
+from slackbridge.models import AuditAction, Case, CaseOutcome, CaseStatus, Tweet, TweetSource, utcnow
 from slackbridge.services import audit
 from slackbridge.services.deps import Deps
 from slackbridge.services.outcome import DONE, Outcome, refused
@@ -51,19 +51,27 @@ class Cases:
         """The case changed outside a service transaction: show it on its card (newest state wins)."""
         self.surfaces.changed(card_key(case_id))
 
-    def set_status(self, case_id: int, status: CaseStatus, *, actor: str) -> Outcome:
-        """Resolve or reopen; a refusal says why (already resolved, gone)."""
+    def set_status(
+        self, case_id: int, status: CaseStatus, *, actor: str, outcome: CaseOutcome | None = None
+    ) -> Outcome:
+        """Resolve (with how it ended) or reopen; a refusal says why (already resolved, gone)."""
         allowed_from = {
             CaseStatus.RESOLVED: [CaseStatus.OPEN, CaseStatus.WAITING],
             CaseStatus.OPEN: [CaseStatus.RESOLVED, CaseStatus.WAITING],
         }[status]
         now = utcnow()
         values: dict[str, object] = {"status": status, "updated_at": now}
-        if status == CaseStatus.RESOLVED:
-            values.update(resolved_at=now, waiting_since=None, **CLEARED)
-        else:
-            values.update(resolved_at=None, waiting_since=now)
         with self.deps.session() as session:
+            opened = session.exec(select(Case.created_at).where(col(Case.id) == case_id)).first()
+            if opened is None:
+                return refused(messages.CASE_GONE)
+            if status == CaseStatus.RESOLVED:
+                took = max(0, int((now - opened).total_seconds()))
+                values.update(
+                    resolved_at=now, waiting_since=None, outcome=outcome, resolution_seconds=took, **CLEARED
+                )
+            else:
+                values.update(resolved_at=None, waiting_since=now, outcome=None, resolution_seconds=None)
             result = session.execute(
                 update(Case)
                 .where(col(Case.id) == case_id, col(Case.status).in_(allowed_from))
@@ -74,13 +82,16 @@ class Cases:
                 if case is None:
                     return refused(messages.CASE_GONE)
                 return refused(messages.case_already(case_id, case.status))
-            action = AuditAction.CASE_RESOLVED if status == CaseStatus.RESOLVED else AuditAction.CASE_REOPENED
+            if status == CaseStatus.RESOLVED:
+                chosen = outcome.value if outcome else None
+                audit.record(session, AuditAction.CASE_RESOLVED, actor=actor, case_id=case_id, outcome=chosen)
+            else:
+                audit.record(session, AuditAction.CASE_REOPENED, actor=actor, case_id=case_id)
             if status == CaseStatus.OPEN:
                 reopened = session.get(Case, case_id)
                 if reopened is not None:  # reopened by hand: the next response is due from now
                     open_turn(reopened, self.deps.settings.sla, now)
                     session.add(reopened)
-            audit.record(session, action, actor=actor, case_id=case_id)
             self.surfaces.touch(session, card_key(case_id))
         self.surfaces.show(card_key(case_id))
         return DONE

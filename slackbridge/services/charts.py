@@ -1,5 +1,5 @@
-"""The stats report as an image: cases per day by category, X reads against the budget, replies by agent,
-and response and approval times."""
+"""The stats report as an image: cases per day by category, the backlog and first responses within target,
+X reads against the budget, replies by agent, and response, resolution and approval times."""
 
 from __future__ import annotations
 
@@ -28,11 +28,15 @@ def render_report(report: Report, names: Mapping[str, str] | None = None, *, fmt
     days = list(report.volume)
     labels = [d.strftime("%d %b") for d in days]
     with _LOCK, plt.rc_context({"svg.fonttype": "none"}):  # SVG keeps its words as text
-        fig = plt.figure(figsize=(9, 9.5), constrained_layout=True)
-        axes = fig.subplot_mosaic([["volume", "volume"], ["reads", "reads"], ["agents", "times"]])
+        fig = plt.figure(figsize=(9, 12.5), constrained_layout=True)
+        axes = fig.subplot_mosaic(
+            [["volume", "volume"], ["service", "service"], ["reads", "reads"], ["agents", "times"]]
+        )
+        axes["service"].sharex(axes["volume"])
         axes["reads"].sharex(axes["volume"])  # the same days, labelled once under the reads
         try:
             _volume(axes["volume"], report, days, labels)
+            _service(axes["service"], report, days, labels)
             _reads(axes["reads"], report, days, labels)
             _agents(axes["agents"], report, names)
             _times(axes["times"], report)
@@ -49,12 +53,40 @@ def _volume(ax: Axes, report: Report, days: list[date], labels: list[str]) -> No
         counts = [report.volume[d][category] for d in days]
         ax.bar(labels, counts, bottom=base, label=category)
         base = [b + c for b, c in zip(base, counts, strict=True)]
-    ax.set_title(f"New cases per day, last {report.days} days")
+    ax.set_title(f"New cases per day, {_period(report)}")
     ax.set_ylabel("cases")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if report.categories:
         ax.legend(loc="upper left", fontsize="small", ncols=min(3, len(report.categories)))
     ax.tick_params(axis="x", labelbottom=False)
+
+
+def _period(report: Report) -> str:
+    label = report.label
+    return label.lower() if report.period is None or report.period.relative else label
+
+
+def _service(ax: Axes, report: Report, days: list[date], labels: list[str]) -> None:
+    """The backlog at the end of each day (bars) and the share of first responses within target (line)."""
+    ax.bar(labels, [report.backlog_by_day.get(d, 0) for d in days], color="#b8c4d6", label="unresolved cases")
+    ax.set_title("Backlog at the end of each day, and first responses within target")
+    ax.set_ylabel("cases")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.tick_params(axis="x", labelbottom=False)
+    share = ax.twinx()
+    known = [
+        (label, report.within_target_by_day[d])
+        for d, label in zip(days, labels, strict=True)
+        if d in report.within_target_by_day
+    ]
+    if known:
+        share.plot(
+            [k for k, _ in known], [v for _, v in known], color="#8e44ad", marker="o", label="% within target"
+        )
+    share.set_ylim(0, 105)
+    share.set_ylabel("% within target")
+    handles = ax.get_legend_handles_labels()[0] + share.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="upper left", fontsize="small")
 
 
 def _reads(ax: Axes, report: Report, days: list[date], labels: list[str]) -> None:
@@ -81,8 +113,12 @@ def _agents(ax: Axes, report: Report, names: Mapping[str, str]) -> None:
 
 
 def _times(ax: Axes, report: Report) -> None:
-    ax.set_title("Response times (minutes)")
-    rows = [("first response", report.first_response), ("approval", report.approval)]
+    ax.set_title("Response and resolution times (minutes)")
+    rows = [
+        ("first response", report.first_response),
+        ("resolution", report.resolution),
+        ("approval", report.approval),
+    ]
     shown = [(label, d) for label, d in rows if d.median is not None and d.p90 is not None]
     if not shown:
         ax.text(0.5, 0.5, "no replies sent yet", ha="center", va="center", transform=ax.transAxes)

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from slackbridge.models import (
     AuditAction,
     Case,
+    CaseOutcome,
     CaseSource,
     CaseStatus,
     Cursor,
@@ -192,6 +193,7 @@ class Ingest:
             tweet.case_id = case.id
             if case.status != CaseStatus.OPEN and tweet.source != TweetSource.LISTEN:
                 case.status, case.resolved_at = CaseStatus.OPEN, None
+                case.outcome, case.resolution_seconds = None, None  # the next resolve says how it ended
                 audit.record(session, AuditAction.CASE_REOPENED, case_id=case.id, tweet_id=tweet.id)
             if case.waiting_since is None and case.status == CaseStatus.OPEN:
                 case.waiting_since = tweet.created_at
@@ -212,6 +214,7 @@ class Ingest:
             case.triage_reason, case.triage_stage = triaged.reason[:300], triaged.stage
             if triaged.category == "spam" and self.deps.settings.auto_resolve_spam:
                 case.status, case.resolved_at, case.waiting_since = CaseStatus.RESOLVED, utcnow(), None
+                case.outcome, case.resolution_seconds = CaseOutcome.SPAM, 0
             if triaged.channel:  # a rule's own channel wins over the category's
                 case.channel_id = self.channel_for(case, triaged.channel)
         if case.status == CaseStatus.OPEN:

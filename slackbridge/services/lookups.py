@@ -241,6 +241,8 @@ class Lookups:
             assert case.id is not None
             root = roots.get(case.root_tweet_id)
             text = "(deleted on X)" if root is None or root.deleted_at else root.text
+            if root is not None and root.text_wiped_at is not None and root.deleted_at is None:
+                text = "(text removed: older than the retention period)"
             lines.append(
                 CaseLine(
                     case_id=case.id,

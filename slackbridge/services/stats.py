@@ -1,25 +1,48 @@
-"""How the team is doing: volume, response and approval times, replies per person, X reads against budget."""
+"""How the team is doing: volume, response and resolution times against targets, the backlog, each person's
+share, outcomes and satisfaction, X reads against budget; for any range of days."""
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlmodel import col, func, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
 
-from slackbridge.models import Case, CaseSource, CaseStatus, Draft, DraftStatus, XUsage, utcnow
+from slackbridge.models import (
+    AuditAction,
+    AuditLog,
+    Case,
+    CaseSource,
+    CaseStatus,
+    Draft,
+    DraftStatus,
+    XUsage,
+    utcnow,
+)
+from slackbridge.services import figures
+from slackbridge.services.audit import SYSTEM
 from slackbridge.services.deps import Deps
+from slackbridge.services.figures import Backlog, Durations, Target, durations
 from slackbridge.services.listening import reads_today
+from slackbridge.services.periods import Period, last_days
+
+__all__ = ["AgentLine", "Durations", "Report", "Stats", "Today", "durations"]
+
+NO_OUTCOME = "none given"
 
 
 @dataclass(frozen=True)
-class Durations:
-    count: int
-    median: timedelta | None
-    p90: timedelta | None
+class AgentLine:
+    """One person's share: replies sent, and the times of the cases they answered first or resolved."""
+
+    agent: str
+    replies: int
+    first_response: Durations
+    resolution: Durations
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,21 @@ class Report:
     read_budget: int
     total_cases: int = 0
     categories: list[str] = field(default_factory=list)
+    # outcomes and stats
+    period: Period | None = None
+    targets: list[Target] = field(default_factory=list)  # by category, then "all"
+    resolution: Durations = field(default_factory=lambda: Durations(0, None, None))
+    backlog: Backlog = field(default_factory=lambda: Backlog(0, None, None))
+    agents: list[AgentLine] = field(default_factory=list)
+    outcomes: list[tuple[str, int]] = field(default_factory=list)  # most frequent first
+    csat_average: float | None = None
+    csat_count: int = 0
+    backlog_by_day: dict[date, int] = field(default_factory=dict)
+    within_target_by_day: dict[date, float] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.period.label if self.period else f"Last {self.days} days"
 
 
 @dataclass(frozen=True)
@@ -46,60 +84,121 @@ class Today:
     read_budget: int
 
 
-def durations(values: list[timedelta]) -> Durations:
-    if not values:
-        return Durations(0, None, None)
-    seconds = sorted(v.total_seconds() for v in values)
-    p90 = seconds[math.ceil(0.9 * len(seconds)) - 1]  # nearest-rank percentile
-    return Durations(len(seconds), timedelta(seconds=statistics.median(seconds)), timedelta(seconds=p90))
+def _not_listening() -> sa.ColumnElement[bool]:
+    return col(Case.source) != CaseSource.LISTEN
 
 
 class Stats:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def report(self, days: int) -> Report:
-        now = utcnow()
-        since = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    def report(self, period: Period | int, *, now: datetime | None = None) -> Report:
+        """The figures for a period (or the last N days); `now` for the backlog's age and pending targets."""
+        now = now or utcnow()
+        if isinstance(period, int):
+            period = last_days(period, now.date())
+        start, end = period.start, period.end
         with self.deps.session() as session:
-            cases = session.exec(
-                select(Case.created_at, Case.category, Case.first_response_at).where(
-                    col(Case.created_at) >= since, Case.source != CaseSource.LISTEN
+            cases = session.execute(
+                sa.select(
+                    col(Case.id),
+                    col(Case.created_at),
+                    col(Case.category),
+                    col(Case.first_response_at),
+                    col(Case.first_due_at),
+                ).where(col(Case.created_at) >= start, col(Case.created_at) < end, _not_listening())
+            ).all()
+            resolved = session.execute(
+                sa.select(
+                    col(Case.id),
+                    col(Case.created_at),
+                    col(Case.resolved_at),
+                    col(Case.resolution_seconds),
+                    col(Case.outcome),
+                ).where(
+                    col(Case.status) == CaseStatus.RESOLVED,
+                    col(Case.resolved_at) >= start,
+                    col(Case.resolved_at) < end,
+                    _not_listening(),
+                )
+            ).all()
+            csat = session.exec(
+                select(Case.csat_score).where(
+                    col(Case.resolved_at) >= start,
+                    col(Case.resolved_at) < end,
+                    col(Case.csat_score).is_not(None),
                 )
             ).all()
             approvals = session.exec(
-                select(Draft.created_at, Draft.approved_at).where(col(Draft.approved_at) >= since)
+                select(Draft.created_at, Draft.approved_at).where(
+                    col(Draft.approved_at) >= start, col(Draft.approved_at) < end
+                )
             ).all()
-            agents = session.exec(
-                select(Draft.author_id, func.count())
-                .where(Draft.status == DraftStatus.SENT, col(Draft.sent_at) >= since)
-                .group_by(col(Draft.author_id))
-                .order_by(func.count().desc())
+            opened_here = select(Case.id).where(col(Case.created_at) >= start, col(Case.created_at) < end)
+            sent = session.execute(
+                sa.select(col(Draft.author_id), col(Draft.case_id), col(Draft.sent_at)).where(
+                    col(Draft.status) == DraftStatus.SENT,
+                    col(Draft.sent_at).is_not(None),
+                    (col(Draft.sent_at) >= start) & (col(Draft.sent_at) < end)
+                    | col(Draft.case_id).in_(opened_here),
+                )
             ).all()
+            waiting = session.exec(
+                select(Case.waiting_since, Case.updated_at).where(
+                    Case.status == CaseStatus.OPEN, _not_listening()
+                )
+            ).all()
+            spans = session.exec(
+                select(Case.created_at, Case.resolved_at).where(
+                    col(Case.created_at) < end,
+                    _not_listening(),
+                    (col(Case.resolved_at).is_(None)) | (col(Case.resolved_at) >= start),
+                )
+            ).all()
+            resolvers = _resolvers(session, [row[0] for row in resolved if row[0] is not None])
             usage = session.exec(
                 select(XUsage.day, func.sum(XUsage.reads))
-                .where(XUsage.day >= since.strftime("%Y-%m-%d"))
+                .where(XUsage.day >= start.strftime("%Y-%m-%d"), XUsage.day < end.strftime("%Y-%m-%d"))
                 .group_by(col(XUsage.day))
             ).all()
             today_reads = reads_today(session)
-        volume: dict[date, Counter[str]] = defaultdict(Counter)
-        for offset in range(days):
-            volume[(since + timedelta(days=offset)).date()] = Counter()
-        for created, category, _ in cases:
+        volume: dict[date, Counter[str]] = {
+            period.first + timedelta(days=offset): Counter() for offset in range(period.days)
+        }
+        for _, created, category, _, _ in cases:
             volume[created.date()][category or "uncategorised"] += 1
         categories = sorted({c for counter in volume.values() for c in counter})
+        took = {case_id: _took(created, done, seconds) for case_id, created, done, seconds, _ in resolved}
+        replies = Counter(author for author, _, at in sent if at is not None and start <= at < end)
+        first_case_ids = {row[0] for row in cases}
+        first_by = _first_authors(sent, first_case_ids)
+        response = {case_id: r - c for case_id, c, _, r, _ in cases if r is not None and case_id is not None}
+        outcomes = Counter((outcome or NO_OUTCOME) for *_, outcome in resolved)
+        scores = [int(s) for s in csat if s is not None]
         return Report(
-            days=days,
-            since=since,
-            volume=dict(sorted(volume.items())),
-            first_response=durations([r - c for c, _, r in cases if r is not None]),
+            days=period.days,
+            since=start,
+            volume=volume,
+            first_response=durations(response.values()),
             approval=durations([a - c for c, a in approvals if a is not None]),
-            replies_by_agent=[(author, int(n)) for author, n in agents],
+            replies_by_agent=sorted(replies.items(), key=lambda i: (-i[1], i[0])),
             reads_by_day={date.fromisoformat(day): int(n or 0) for day, n in usage},
             reads_today=today_reads,
             read_budget=self.deps.settings.daily_read_budget,
             total_cases=len(cases),
             categories=categories,
+            period=period,
+            targets=figures.targets(((c, r, due) for _, _, c, r, due in cases), now),
+            resolution=durations(took.values()),
+            backlog=figures.backlog((w or u for w, u in waiting), now),
+            agents=_agents(replies, first_by, response, resolvers, took),
+            outcomes=sorted(outcomes.items(), key=lambda i: (-i[1], i[0])),
+            csat_average=statistics.fmean(scores) if scores else None,
+            csat_count=len(scores),
+            backlog_by_day=figures.backlog_by_day(spans, list(volume), now),
+            within_target_by_day=figures.within_target_by_day(
+                ((c, r, due) for _, c, _, r, due in cases), now
+            ),
         )
 
     def today(self) -> Today:
@@ -122,3 +221,66 @@ class Stats:
             ).one()
             reads = reads_today(session)
         return Today(int(new_cases), int(sent), int(open_cases), reads, self.deps.settings.daily_read_budget)
+
+
+def _took(created: datetime, resolved: datetime | None, seconds: int | None) -> timedelta:
+    """Time to resolution as stored on resolve; for cases resolved before it was stored, from the times."""
+    if seconds is not None:
+        return timedelta(seconds=seconds)
+    return max(timedelta(0), (resolved or created) - created)
+
+
+def _resolvers(session: Session, case_ids: list[int]) -> dict[int, str]:
+    """Who resolved each case last (people only: automatic resolves credit no one)."""
+    found: dict[int, str] = {}
+    for start in range(0, len(case_ids), 500):
+        rows = session.exec(
+            select(AuditLog.case_id, AuditLog.actor)
+            .where(
+                AuditLog.action == AuditAction.CASE_RESOLVED,
+                col(AuditLog.case_id).in_(case_ids[start : start + 500]),
+            )
+            .order_by(col(AuditLog.id))
+        ).all()
+        for case_id, actor in rows:
+            if case_id is not None:
+                found[case_id] = actor
+    return {case_id: actor for case_id, actor in found.items() if actor != SYSTEM}
+
+
+def _first_authors(
+    sent: Sequence[tuple[str, int, datetime | None]], case_ids: set[int | None]
+) -> dict[int, str]:
+    """The author of each case's first reply on X: the first response is theirs."""
+    first: dict[int, tuple[datetime, str]] = {}
+    for author, case_id, sent_at in sent:
+        if (
+            case_id in case_ids
+            and sent_at is not None
+            and (case_id not in first or sent_at < first[case_id][0])
+        ):
+            first[case_id] = (sent_at, author)
+    return {case_id: author for case_id, (_, author) in first.items()}
+
+
+def _agents(
+    replies: Counter[str],
+    first_by: dict[int, str],
+    response: dict[int, timedelta],
+    resolvers: dict[int, str],
+    took: dict[int | None, timedelta],
+) -> list[AgentLine]:
+    firsts: dict[str, list[timedelta]] = defaultdict(list)
+    for case_id, author in first_by.items():
+        if case_id in response:
+            firsts[author].append(response[case_id])
+    resolutions: dict[str, list[timedelta]] = defaultdict(list)
+    for case_id, actor in resolvers.items():
+        if case_id in took:
+            resolutions[actor].append(took[case_id])
+    people = set(replies) | set(firsts) | set(resolutions)
+    lines = [
+        AgentLine(p, replies.get(p, 0), durations(firsts.get(p, [])), durations(resolutions.get(p, [])))
+        for p in people
+    ]
+    return sorted(lines, key=lambda a: (-a.replies, -a.resolution.count, a.agent))

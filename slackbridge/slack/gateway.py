@@ -236,6 +236,11 @@ class SlackGateway:
         self._remember(key, sorted(members))
         return members
 
+    def open_dm(self, user: str) -> str:
+        """The bot's direct-message channel with a person (opened if need be), for files only they see."""
+        response = self._call("conversations.open", self.client.conversations_open, users=user)
+        return str(response["channel"]["id"])
+
     def upload_file(
         self,
         channel: str,

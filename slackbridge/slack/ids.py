@@ -32,6 +32,8 @@ class ActionId(enum.StrEnum):
     UNASSIGN = "case_unassign"
     TAKE_OVER = "case_take_over"
     SAVED_REPLY = "draft_saved_reply"
+    # outcomes
+    RESOLVE_AS = "case_resolve_as"  # the outcome picker; RESOLVE stays for cards posted before it
 
 
 class CallbackId(enum.StrEnum):

@@ -40,6 +40,7 @@ STORED_ACTIONS = frozenset(
         ActionId.ASSIGN_TO,
         ActionId.UNASSIGN,
         ActionId.TAKE_OVER,
+        ActionId.RESOLVE_AS,  # outcomes
     }
 )
 # Menu choices that open a modal, so stay live although their action is stored otherwise.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlmodel import Session, select
 
 from slackbridge.models import AuditAction, AuditLog, Case, CaseStatus, Cursor, Tweet
@@ -25,14 +27,14 @@ def test_mention_becomes_a_card_with_author_text_link_status_and_buttons(bridge:
     assert f"https://x.com/jane_doe/status/{tweet_id}" in text
     assert "Open: waiting on us" in text
     assert find_button(card, "case_write_reply")
-    assert find_button(card, "case_resolve")
+    assert '"action_id": "case_resolve_as"' in json.dumps(card)  # Resolve asks for the outcome
 
 
 def test_follow_up_in_same_conversation_goes_into_the_thread_and_reopens(bridge: Bridge) -> None:
     first = bridge.x.mention("sam", "@acme is the store open on Sunday?")
     bridge.poll()
     [card] = bridge.cards()
-    bridge.click("UAGENT", card, "case_resolve")
+    bridge.driver.select("UAGENT", "case_resolve_as", "solved", channel=CHANNEL, message_ts=card["ts"])
 
     def resolved() -> bool:
         with Session(bridge.services.deps.engine) as session:

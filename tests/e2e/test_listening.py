@@ -114,7 +114,8 @@ def test_track_moves_a_listening_hit_to_the_cases_channel_as_a_workable_case(bri
         what="already tracked notice",
     )
     assert len(bridge.cards(CHANNEL)) == 1
-    bridge.click(AGENT, card, "case_resolve")  # the new card keeps working after later refreshes
+    # the new card keeps working after later refreshes
+    bridge.driver.select(AGENT, "case_resolve_as", "solved", channel=CHANNEL, message_ts=card["ts"])
     wait_for(lambda: "Resolved" in message_text(bridge.current(card)), what="resolved")
     assert find_button(bridge.current(card), "case_reopen")
 

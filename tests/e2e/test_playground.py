@@ -128,8 +128,7 @@ def test_show_reads_like_slack_with_private_notices_and_approval(tmp_path: Path)
         )
         assert "Today at " in shown and " · View on X\n" in shown
         assert (
-            "[Write a reply] [Suggest reply] [Assign to me] [Resolve without reply] [Category: Complaint ▾]"
-            in shown
+            "[Write a reply] [Suggest reply] [Assign to me] [Resolve as… ▾] [Category: Complaint ▾]" in shown
         )
         assert "<@" not in shown and "<http" not in shown and "<!date" not in shown and "&amp;" not in shown
 
@@ -170,6 +169,9 @@ def test_suggest_edit_assign_tweetcare_and_stats(tmp_path: Path) -> None:
         chart = Path(saved[0].removeprefix("chart saved to "))
         assert chart.parent == (tmp_path / "state").resolve() or chart.parent == tmp_path.resolve()
         assert chart.read_bytes().startswith(b"\x89PNG")
+        assert "outcome is one of" in play.run("resolve 1 bribed")
+        resolved = play.run("resolve 1 moved_to_dm")
+        assert "Resolved (Moved to DM)" in resolved and "[Reopen]" in resolved, resolved
 
 
 def test_restarted_fakes_continue_after_the_posts_already_stored(tmp_path: Path) -> None:

@@ -301,9 +301,11 @@ def test_an_out_of_range_id_is_refused_at_once_with_a_notice(bridge: Bridge, act
 
 def test_resolving_twice_tells_the_second_clicker_it_is_already_resolved(bridge: Bridge) -> None:
     card = _card(bridge)
-    bridge.click(AGENT, card, ActionId.RESOLVE)
+    bridge.driver.select(AGENT, ActionId.RESOLVE_AS, "solved", channel=CHANNEL, message_ts=card["ts"])
     wait_for(lambda: "Resolved" in message_text(bridge.current(card)), what="resolved card")
-    again = bridge.click(MANAGER, card, ActionId.RESOLVE)  # from a stale copy of the card
+    again = bridge.driver.select(  # from a stale copy of the card
+        MANAGER, ActionId.RESOLVE_AS, "spam", channel=CHANNEL, message_ts=card["ts"], message=card
+    )
     [notice] = wait_for(lambda: bridge.slack.responses(again.response_name), what="notice")
     case_id = _case(bridge).id
     assert notice.body["text"] == f"Case #{case_id} is already resolved."

@@ -73,7 +73,7 @@ def test_help_lists_every_subcommand_with_an_example(bridge: Bridge) -> None:
         "track https://example.com/1",
         "search",
         "search !!!",
-        "stats 9d",
+        "stats 999d",
         "listen",
         "listen remove x",
         "listen dance",

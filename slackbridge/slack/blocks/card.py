@@ -16,6 +16,7 @@ from slackbridge.slack.blocks.common import (
     slack_date,
     user,
 )
+from slackbridge.slack.blocks.outcomes import outcome_label, outcome_select
 from slackbridge.slack.blocks.owner import owner_buttons, owner_picker, writing_note
 from slackbridge.slack.blocks.sla import ClockView, build_clock_block
 from slackbridge.slack.blocks.triage import category_select
@@ -70,6 +71,7 @@ class CardView:
     urgent_group: str | None = None
     clock: ClockView | None = None  # service levels: the open turn's due time and state
     writing_by: str | None = None  # team: someone has the reply window open (not expired)
+    outcome: str | None = None  # how a resolved case ended
 
 
 def author_line(author: AuthorView) -> str:
@@ -155,6 +157,8 @@ def build_case_card(view: CardView) -> list[Block]:
     blocks.append(quote_block(view.tweet.text))
     blocks.append(context(tweet_context(view.tweet)))
     status = STATUS_LABELS.get(view.status, view.status)
+    if view.status == "resolved" and view.outcome:
+        status += f" ({outcome_label(view.outcome)})"
     meta = [f"Case #{view.case_id}", status]
     if view.assignee_id:
         meta.append(f"assigned to {user(view.assignee_id)}")
@@ -191,7 +195,7 @@ def build_case_card(view: CardView) -> list[Block]:
     if view.status == "resolved":
         buttons.append(button("Reopen", ActionId.REOPEN, ref))
     else:
-        buttons.append(button("Resolve without reply", ActionId.RESOLVE, ref))
+        buttons.append(outcome_select())
     buttons.append(category_select(view.category))
     if view.status != "resolved":
         blocks.append(owner_picker(view.case_id, view.assignee_id))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from slackbridge.services.figures import Target
 from slackbridge.services.listening import ListenLine
 from slackbridge.services.saved import SavedLine
-from slackbridge.services.stats import Durations, Report
+from slackbridge.services.stats import NO_OUTCOME, AgentLine, Durations, Report
 from slackbridge.slack.blocks.common import Block, context, quote_block, section, slack_date, user
 from slackbridge.slack.blocks.lookups import duration
+from slackbridge.slack.blocks.outcomes import outcome_label
 from slackbridge.text import escape_code, escape_mrkdwn
 
 HELP = [
@@ -30,7 +32,11 @@ HELP = [
     ("search <words>", "search stored posts, drafts and sent replies", "/tweetcare search refund parcel"),
     ("queue", "open cases waiting on us, oldest first", "/tweetcare queue"),
     ("pending", "drafts waiting for approval", "/tweetcare pending"),
-    ("stats [7d|30d] [chart]", "volume, response times, replies, X reads", "/tweetcare stats 30d chart"),
+    (
+        "stats [7d|today|2026-11-01..2026-11-15] [chart]",
+        "volume, targets met, response and resolution times, backlog, outcomes, X reads",
+        "/tweetcare stats 30d chart",
+    ),
     ('listen add "query"', "listen for an X search (approvers)", '/tweetcare listen add "acme outage"'),
     ("listen list", "what we listen for", "/tweetcare listen list"),
     ("listen remove <n>", "stop listening (approvers)", "/tweetcare listen remove 2"),
@@ -42,6 +48,9 @@ HELP = [
     ("saved list", "the saved replies", "/tweetcare saved list"),
     ("saved remove <n>", "remove a saved reply (approvers)", "/tweetcare saved remove 2"),
 ]
+
+
+MAX_DAY_LINES = 31  # a section holds 3,000 characters: longer ranges show their last month per day
 
 
 def build_help() -> list[Block]:
@@ -60,6 +69,53 @@ def _durations(label: str, d: Durations) -> str:
     return f"*{label}*: median {duration(d.median)}, 90th percentile {duration(d.p90)} ({d.count})"
 
 
+def _percent(target: Target) -> str:
+    return f"{target.percent:.0f}% ({target.met} of {target.measured})" if target.percent is not None else "-"
+
+
+def _targets(report: Report) -> str:
+    if not report.targets:
+        return "*First responses within target*: no case with a target in this period"
+    *by_category, overall = report.targets
+    parts = [f"{escape_mrkdwn(t.category)} {_percent(t)}" for t in by_category]
+    return f"*First responses within target*: {_percent(overall)}" + (
+        " · " + ", ".join(parts) if parts else ""
+    )
+
+
+def _backlog(report: Report) -> str:
+    b = report.backlog
+    if not b.count:
+        return "*Backlog now*: no case is waiting on us"
+    return f"*Backlog now*: {b.count} waiting on us, oldest {duration(b.oldest)}, median {duration(b.median)}"
+
+
+def _outcomes(report: Report) -> str:
+    shown = (
+        ", ".join(f"{escape_mrkdwn(outcome_label_or(o))} {n}" for o, n in report.outcomes) or "none resolved"
+    )
+    if report.csat_count:
+        csat = f"{report.csat_average:.1f} of 5 from {report.csat_count} ratings"
+    else:
+        csat = "no ratings yet"
+    return f"*Outcomes*: {shown}\n*Satisfaction (CSAT)*: {csat}"
+
+
+def outcome_label_or(outcome: str) -> str:
+    return outcome if outcome == NO_OUTCOME else outcome_label(outcome)
+
+
+def _agent_line(line: AgentLine) -> str:
+    parts = [f"{user(line.agent)} {line.replies} replies"]
+    if line.first_response.count:
+        parts.append(
+            f"first response median {duration(line.first_response.median)} ({line.first_response.count})"
+        )
+    if line.resolution.count:
+        parts.append(f"resolution median {duration(line.resolution.median)} ({line.resolution.count})")
+    return " · ".join(parts)
+
+
 def build_stats(report: Report) -> list[Block]:
     by_category: dict[str, int] = {}
     for counter in report.volume.values():
@@ -68,30 +124,40 @@ def build_stats(report: Report) -> list[Block]:
     categories = ", ".join(
         f"{escape_mrkdwn(c)} {n}" for c, n in sorted(by_category.items(), key=lambda i: -i[1])
     )
+    shown_days = list(report.volume.items())[-MAX_DAY_LINES:]
     days = "\n".join(
         f"`{day:%a %d %b}` {sum(counter.values()):>4}  "
         + " ".join(f"{escape_mrkdwn(c)}:{n}" for c, n in counter.items())
-        for day, counter in report.volume.items()
+        for day, counter in shown_days
     )
-    agents = ", ".join(f"{user(a)} {n}" for a, n in report.replies_by_agent[:10]) or "none yet"
+    if len(report.volume) > MAX_DAY_LINES:
+        days = f"(the last {MAX_DAY_LINES} days; the chart shows them all)\n{days}"
+    agents = "\n".join(_agent_line(a) for a in report.agents[:10]) or "none yet"
     used = f"{report.reads_today:,} of {report.read_budget:,} posts read on X today"
     blocks = [
         section(
-            f"*Last {report.days} days* (since {slack_date(report.since)}): {report.total_cases} new cases"
+            f"*{report.label}* (since {slack_date(report.since)}): {report.total_cases} new cases"
             + (f" · {categories}" if categories else "")
         ),
         section(f"*New cases per day*\n{days}"),
         section(
             "\n".join(
                 [
+                    _targets(report),
                     _durations("First response", report.first_response),
+                    _durations("Resolution", report.resolution),
                     _durations("Approval turnaround", report.approval),
-                    f"*Replies sent by author*: {agents}",
-                    f"*X read budget*: {used}",
+                    _backlog(report),
                 ]
             )
         ),
-        context("Add `chart` (e.g. `/tweetcare stats 7d chart`) to post these as a chart in this channel."),
+        section(_outcomes(report)),
+        section(f"*By person* (replies sent, their first responses and resolutions)\n{agents}"),
+        section(f"*X read budget*: {used}"),
+        context(
+            "Add `chart` (e.g. `/tweetcare stats 7d chart`): approvers post it in this channel, "
+            "others get it in a direct message."
+        ),
     ]
     return blocks
 

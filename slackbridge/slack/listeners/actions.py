@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from slackbridge import messages
 from slackbridge.ai.validate import link_cost_note
-from slackbridge.models import CaseStatus
+from slackbridge.models import CaseOutcome, CaseStatus
 from slackbridge.services.inbox import ATTEMPT
 from slackbridge.slack.blocks.modals import (
     build_edit_draft_modal,
@@ -18,6 +18,7 @@ from slackbridge.slack.blocks.modals import (
 )
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.ids import ActionId, decode_ref
+from slackbridge.slack.listeners.ai_actions import card_case_id
 from slackbridge.slack.listeners.common import (
     STALE_BUTTON,
     action_ref,
@@ -168,6 +169,18 @@ def register(app: App, services: Services) -> None:
         if ref is None or ref.case_id is None:
             return tell(respond, STALE_BUTTON)
         show(respond, services.cases.set_status(ref.case_id, CaseStatus.RESOLVED, actor=user_id(body)))
+
+    @app.action(ActionId.RESOLVE_AS.value)
+    def handle_resolve_as(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        case_id, picked = card_case_id(body), selected_value(body)
+        if case_id is None or picked not in set(CaseOutcome):
+            return tell(respond, STALE_BUTTON)
+        outcome = CaseOutcome(picked)
+        show(
+            respond,
+            services.cases.set_status(case_id, CaseStatus.RESOLVED, actor=user_id(body), outcome=outcome),
+        )
 
     @app.action(ActionId.REOPEN.value)
     def handle_reopen(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

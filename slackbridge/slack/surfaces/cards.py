@@ -46,6 +46,7 @@ from slackbridge.slack.surfaces.guard import CHANNEL_ERRORS, find_earlier
 logger = logging.getLogger(__name__)
 
 DELETED = "(deleted on X)"
+WIPED = "(text removed: older than the retention period)"
 
 
 def author_view(session: Session, author_id: str) -> AuthorView:
@@ -62,6 +63,8 @@ def author_view(session: Session, author_id: str) -> AuthorView:
 
 def tweet_view(session: Session, tweet: Tweet) -> TweetView:
     text = tweet.text if tweet.deleted_at is None else DELETED
+    if tweet.text_wiped_at is not None and tweet.deleted_at is None:
+        text = WIPED
     return TweetView(
         id=tweet.id, text=text, created_at=tweet.created_at, author=author_view(session, tweet.author_id)
     )
@@ -96,6 +99,7 @@ def card_view(deps: Deps, session: Session, case: Case) -> CardView:
         urgent_group=deps.settings.urgent_notify_group,
         clock=clock_view(case),
         writing_by=case.writing_by if case.writing_until and case.writing_until > utcnow() else None,
+        outcome=case.outcome,
     )
 
 

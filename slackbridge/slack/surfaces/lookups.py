@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from slackbridge.models import utcnow
 from slackbridge.services.charts import render_report
 from slackbridge.services.lookups import parse_handle
+from slackbridge.services.periods import Period, PeriodError, parse_period
 from slackbridge.services.search import search_words
 from slackbridge.services.stats import Report
 from slackbridge.slack.blocks.common import Block, section
@@ -129,36 +131,46 @@ def handle_pending(services: Services, asked: Asked) -> Answer:
 
 def handle_stats(services: Services, asked: Asked) -> Answer:
     words = asked.args.lower().split()
-    days = 7
-    for word in words:
-        if word in ("7d", "30d"):
-            days = int(word[:-1])
-        elif word != "chart":
-            return say(
-                usage_text("Use `/tweetcare stats`, `stats 7d`, `stats 30d`, optionally followed by `chart`.")
-            )
-    report = services.stats.report(days)
+    chart = "chart" in words
+    ranges = [word for word in words if word != "chart"]
+    try:
+        if len(ranges) > 1:
+            raise PeriodError("Give one range.")
+        period = parse_period(ranges[0] if ranges else None, utcnow().date())
+    except PeriodError as exc:
+        return say(usage_text(f"{exc} E.g. `/tweetcare stats 7d`, optionally followed by `chart`."))
+    report = services.stats.report(period)
     blocks = build_stats(report)
-    if "chart" in words:
-        try:
-            services.deps.slack.upload_file(
-                asked.channel,
-                render_report(report, _agent_names(services, report)),
-                f"tweetcare-stats-{days}d.png",
-                f"X care, last {days} days",
-                comment=f"Stats for the last {days} days, asked by <@{asked.user}>",
-            )
-            blocks.append(section(":bar_chart: The chart is posted in this channel."))
-        except SlackError as exc:
-            blocks.append(
-                section(f":warning: Slack did not take the chart ({exc.code}); is the app in this channel?")
-            )
-    return Answer(f"Stats for the last {days} days", blocks)
+    if chart:
+        blocks.append(section(_post_chart(services, asked, report, period)))
+    return Answer(f"Stats: {period.label}", blocks)
+
+
+def _post_chart(services: Services, asked: Asked, report: Report, period: Period) -> str:
+    """Approvers post the chart in the channel for everyone; others get it in a direct message."""
+    public = services.approvers.is_approver(asked.user)
+    label = period.label.lower() if period.relative else period.label
+    try:
+        where = asked.channel if public else services.deps.slack.open_dm(asked.user)
+        services.deps.slack.upload_file(
+            where,
+            render_report(report, _agent_names(services, report)),
+            f"tweetcare-stats-{period.slug}.png",
+            f"X care, {label}",
+            comment=f"Stats, {label}, asked by <@{asked.user}>",
+        )
+    except SlackError as exc:
+        if public:
+            return f":warning: Slack did not take the chart ({exc.code}); is the app in this channel?"
+        return f":warning: Slack did not take the chart ({exc.code}); please try again."
+    if public:
+        return ":bar_chart: The chart is posted in this channel."
+    return ":bar_chart: The chart is in your direct messages with the app (only approvers post it here)."
 
 
 def _agent_names(services: Services, report: Report) -> dict[str, str]:
     """Slack names for the chart's labels (an image cannot show <@U…> mentions); ids where unknown."""
-    return {agent: services.deps.slack.user_name(agent) or agent for agent, _ in report.replies_by_agent}
+    return {line.agent: services.deps.slack.user_name(line.agent) or line.agent for line in report.agents}
 
 
 def handle_listen(services: Services, asked: Asked) -> Answer:

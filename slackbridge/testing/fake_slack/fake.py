@@ -49,12 +49,18 @@ class FakeSlack(SlackWebApi):
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "users.info": self._users_info,
+            "conversations.open": self._conversations_open,
             "usergroups.users.list": self._usergroups_users_list,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
         }
 
     # ------------------------------------------------------------ seeding and fault injection
+
+    def dm_channel(self, user_id: str) -> str | None:
+        """The direct-message channel conversations.open gave the bot with this person, if any."""
+        with self._lock:
+            return self._dms.get(user_id)
 
     def add_user(self, user_id: str, name: str, real_name: str | None = None, **profile: Any) -> None:
         real = real_name or name

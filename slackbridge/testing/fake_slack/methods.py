@@ -206,6 +206,22 @@ class SlackWebApi(SlackServer):
             raise SlackError("user_not_found")
         return {"user": copy.deepcopy(found)}
 
+    def _conversations_open(self, params: Json) -> Json:
+        """Only the one-person form (a DM with the bot); `users` is a comma-separated list of ids."""
+        users = [u for u in str(params.get("users") or "").split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        if len(users) > 1:
+            raise SlackError("not_implemented")  # group DMs (mpim:write) are not used by the product
+        if users[0] not in self._users:
+            raise SlackError("user_not_found")
+        existing = self._dms.get(users[0])
+        if existing is None:
+            existing = self._dms[users[0]] = self._next_id("D")
+            self._channels[existing] = f"dm-{users[0]}"
+            return {"channel": {"id": existing}}
+        return {"no_op": True, "already_open": True, "channel": {"id": existing}}
+
     def _usergroups_users_list(self, params: Json) -> Json:
         members = self._usergroups.get(str(params.get("usergroup") or ""))
         if members is None:

@@ -36,6 +36,7 @@ MANIFEST_BOT_SCOPES = (
     "users:read",
     "usergroups:read",
     "files:write",
+    "im:write",
 )
 APP_TOKEN_SCOPES = ("connections:write",)
 
@@ -94,6 +95,7 @@ class SlackState:
         self.scopes: list[str] = list(MANIFEST_BOT_SCOPES)
         self._users: dict[str, Json] = {}
         self._usergroups: dict[str, list[str]] = {}
+        self._dms: dict[str, str] = {}  # user id -> the bot's direct-message channel with them
         self._top: dict[str, list[str]] = defaultdict(list)
         self._replies: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._messages: dict[tuple[str, str], Json] = {}

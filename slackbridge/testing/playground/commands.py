@@ -10,6 +10,7 @@ from typing import TextIO
 
 import requests
 
+from slackbridge.models import CaseOutcome
 from slackbridge.slack.ids import DRAFT_INPUT, ActionId, BlockId
 from slackbridge.testing.fake_slack import find_button
 from slackbridge.testing.playground.render import mrkdwn_to_text
@@ -190,7 +191,16 @@ class Playground:
         self._card_click(args, actor, ActionId.ASSIGN, "assign")
 
     def _cmd_resolve(self, args: list[str], actor: str | None) -> None:
-        self._card_click(args, actor, ActionId.RESOLVE, "resolve")
+        outcome = args[1] if len(args) > 1 else CaseOutcome.SOLVED.value
+        if outcome not in {o.value for o in CaseOutcome}:
+            raise UsageError(f"outcome is one of: {', '.join(o.value for o in CaseOutcome)}")
+        card = self._card(args[:1])
+        before = self.screen.snapshot()
+        self._ready()
+        self.driver.select(
+            actor or AGENT, ActionId.RESOLVE_AS, outcome, channel=CHANNEL, message_ts=card["ts"]
+        )
+        self._after(before, "resolve")
 
     def _draft_click(self, args: list[str], actor: str | None, action: ActionId, what: str) -> None:
         draft = self._draft(args)

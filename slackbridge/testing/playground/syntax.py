@@ -12,7 +12,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "approve": ("approve <draft#>", 'click "Approve & send" on the draft (maria approves by default)'),
     "discard": ("discard <draft#>", 'click "Discard" on the draft'),
     "assign": ("assign <card#>", 'click "Assign to me" on the card'),
-    "resolve": ("resolve <card#>", 'click "Resolve without reply" on the card'),
+    "resolve": ("resolve <card#> [outcome]", 'pick an outcome in "Resolve as…" (default solved)'),
     "tweetcare": ("tweetcare <subcommand…>", "run /tweetcare in the channel and show its answer"),
     "stats": ("stats [7d|30d]", "/tweetcare stats with its chart, saved to a file it names"),
     "show": ("show", "the channel now: cards, threads, and the private notices each person got"),
