@@ -25,6 +25,7 @@ from slackbridge.services.cases import Cases
 from slackbridge.services.casework import Casework
 from slackbridge.services.compliance import Compliance
 from slackbridge.services.deps import Deps
+from slackbridge.services.dms import DirectMessages
 from slackbridge.services.drafts import Drafts
 from slackbridge.services.home import HomeTab
 from slackbridge.services.inbox import Inbox
@@ -65,6 +66,8 @@ class Services:
     routing: Routing = field(init=False)
     # X's rule: posts deleted on X are deleted here within 24 hours
     compliance: Compliance = field(init=False)
+    # Direct messages as cases, CSAT (issue 8)
+    dms: DirectMessages = field(init=False)
 
 
 def build_slack_client(settings: Settings) -> WebClient:
@@ -165,6 +168,7 @@ def build_services(
     )
     services.routing = Routing(deps, cases, services.ingest)
     services.compliance = Compliance(deps, cases)
+    services.dms = DirectMessages(deps, surfaces)
     return services
 
 

@@ -74,6 +74,10 @@ class Settings:
     post_interval: float = 1.0  # seconds between messages to one channel (Slack allows ~1/s)
     unhealthy_after: float = 1800.0  # a poller this process leads failing longer makes /healthz 503
     inbox_claim_seconds: float = 10.0  # a stored Slack request held by a process that died is retried after
+    # Direct messages as cases, and CSAT (issue 8)
+    dm_channel: str | None = None  # private channel for DM cases; DMs are off when unset
+    dm_poll_seconds: float = 60.0
+    csat: bool = False
 
     @property
     def socket_mode(self) -> bool:
@@ -248,6 +252,15 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             f"SLACKBRIDGE_LISTEN_CHANNEL must be a channel ID like C0123ABCD, not {listen_channel!r}."
         )
 
+    dm_channel = r.get("SLACKBRIDGE_DM_CHANNEL")
+    r.example_id("SLACKBRIDGE_DM_CHANNEL", dm_channel)
+    if dm_channel and not _placeholder(dm_channel) and not _CHANNEL.match(dm_channel):
+        r.problems.append(f"SLACKBRIDGE_DM_CHANNEL must be a channel ID like G0123ABCD, not {dm_channel!r}.")
+    if r.flag("SLACKBRIDGE_CSAT") and not dm_channel:
+        r.problems.append(
+            "SLACKBRIDGE_CSAT needs SLACKBRIDGE_DM_CHANNEL: the rating is asked and read by DM."
+        )
+
     settings = Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -284,6 +297,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         post_interval=r.number("SLACKBRIDGE_POST_INTERVAL", 1.0, minimum=0, maximum=60),
         unhealthy_after=r.number("SLACKBRIDGE_UNHEALTHY_AFTER", 1800.0, minimum=60, maximum=86400),
         inbox_claim_seconds=r.number("SLACKBRIDGE_INBOX_CLAIM_SECONDS", 10.0, minimum=1, maximum=600),
+        # Direct messages (issue 8): X allows 15 DM reads per 15 minutes, so never poll faster than 60 s.
+        dm_channel=dm_channel,
+        dm_poll_seconds=r.number("SLACKBRIDGE_DM_POLL_SECONDS", 60.0, minimum=60, maximum=86400),
+        csat=r.flag("SLACKBRIDGE_CSAT"),
     )
     if r.problems:
         raise ConfigError(r.problems)

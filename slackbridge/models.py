@@ -44,6 +44,8 @@ class CaseSource(enum.StrEnum):
     MENTION = "mention"
     LISTEN = "listen"  # found by keyword listening: can be watched, not answered by API
     TRACKED = "tracked"  # opened by hand with /tweetcare track
+    # Direct messages (issue 8)
+    DM = "dm"  # a direct-message conversation, shown only in the private DM channel
 
 
 class TweetSource(enum.StrEnum):
@@ -51,6 +53,9 @@ class TweetSource(enum.StrEnum):
     LISTEN = "listen"
     TRACKED = "tracked"
     OURS = "ours"
+    # Direct messages (issue 8): a DM event, from the customer or sent by us (from X's app or by slackbridge)
+    DM = "dm"
+    DM_OURS = "dm_ours"
 
 
 class DraftStatus(enum.StrEnum):
@@ -90,6 +95,10 @@ class AuditAction(enum.StrEnum):
     LISTEN_ADDED = "listen_added"
     LISTEN_REMOVED = "listen_removed"
     TWEET_DELETED_ON_X = "tweet_deleted_on_x"
+    # Direct messages and CSAT (issue 8)
+    CASE_CONTINUED_IN_DM = "case_continued_in_dm"
+    CSAT_ASKED = "csat_asked"
+    CSAT_ANSWERED = "csat_answered"
 
 
 def _enum_col(length: int = 20, *, index: bool = False, nullable: bool = False) -> Any:
@@ -135,6 +144,13 @@ class Case(SQLModel, table=True):
     waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Direct messages (issue 8): X's conversation id of a DM case, the public case it continues (or, on a
+    # public case, the DM case it moved to), and the satisfaction rating asked once after resolving.
+    dm_conversation_id: str | None = Field(default=None, max_length=80)
+    linked_case_id: int | None = Field(default=None)
+    csat_asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    csat_score: int | None = Field(default=None)
+    csat_answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Tweet(SQLModel, table=True):

@@ -65,6 +65,12 @@ class Runtime:
         finally:
             self.services.ingest.deliver_pending()
 
+    def dm_round(self) -> int:
+        try:
+            return self.services.dms.poll()
+        finally:
+            self.services.ingest.deliver_pending()
+
     def add_default_pollers(self) -> None:
         settings = self.services.deps.settings
         self.add_poller("mentions", self.mentions_round, settings.poll_seconds)
@@ -73,6 +79,8 @@ class Runtime:
         # Deleted posts must be gone within 24 hours: the service checks every 12 h (room for an X outage);
         # the poller ticks more often to follow a batch compliance job until X has finished it.
         self.add_poller("compliance", self.services.compliance.sweep, COMPLIANCE_SECONDS)
+        if settings.dm_channel:  # direct messages (issue 8)
+            self.add_poller("dms", self.dm_round, settings.dm_poll_seconds)
 
     def add_default_loops(self) -> None:
         """What every process does, web-only ones included."""

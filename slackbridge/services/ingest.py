@@ -26,6 +26,7 @@ from slackbridge.services import audit
 from slackbridge.services.cases import Cases
 from slackbridge.services.claims import ClaimLost, DeliveryClaims
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_rules import keeps_case_status
 from slackbridge.services.storing import store_tweets
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces import card_key
@@ -43,6 +44,8 @@ CASE_SOURCE = {
     TweetSource.MENTION: CaseSource.MENTION,
     TweetSource.LISTEN: CaseSource.LISTEN,
     TweetSource.TRACKED: CaseSource.TRACKED,
+    TweetSource.DM: CaseSource.DM,
+    TweetSource.DM_OURS: CaseSource.DM,
 }
 
 
@@ -189,10 +192,11 @@ class Ingest:
         case = session.exec(select(Case).where(Case.conversation_id == tweet.conversation_id)).first()
         if case is not None:
             tweet.case_id = case.id
-            if case.status != CaseStatus.OPEN and tweet.source != TweetSource.LISTEN:
+            kept = tweet.source == TweetSource.LISTEN or keeps_case_status(case, tweet)
+            if case.status != CaseStatus.OPEN and not kept:
                 case.status, case.resolved_at = CaseStatus.OPEN, None
                 audit.record(session, AuditAction.CASE_REOPENED, case_id=case.id, tweet_id=tweet.id)
-            if case.waiting_since is None and case.status == CaseStatus.OPEN:
+            if case.waiting_since is None and case.status == CaseStatus.OPEN and not kept:
                 case.waiting_since = tweet.created_at
             case.updated_at = utcnow()
             session.add_all([case, tweet])

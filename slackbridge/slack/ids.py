@@ -22,11 +22,15 @@ class ActionId(enum.StrEnum):
     DISCARD = "draft_discard"
     RETRY = "draft_retry"
     HOME_REFRESH = "home_refresh"
+    # Direct messages (issue 8)
+    CONTINUE_IN_DM = "case_continue_in_dm"
 
 
 class CallbackId(enum.StrEnum):
     NEW_DRAFT = "draft_new"
     EDIT_DRAFT = "draft_edit"
+    # Direct messages (issue 8)
+    FIRST_DM = "dm_first"
 
 
 class BlockId(enum.StrEnum):

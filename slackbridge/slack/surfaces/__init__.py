@@ -25,6 +25,7 @@ from slackbridge.slack.surfaces.base import (
     parse_key,
 )
 from slackbridge.slack.surfaces.cards import Cards
+from slackbridge.slack.surfaces.dm import DmPointers
 from slackbridge.slack.surfaces.drafts import DraftMessages
 from slackbridge.slack.surfaces.home import HomeSurface
 
@@ -54,6 +55,7 @@ class Surfaces:
             "followup": self.cards.render_followup,
             "draft": self.drafts.render,
             "home": self.home.render,
+            "dmlink": DmPointers(deps, self.store).render,  # direct messages (issue 8)
         }
 
     def touch(self, session: Session, *keys: str) -> None:
