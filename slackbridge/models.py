@@ -211,6 +211,8 @@ class Draft(SQLModel, table=True):
     # When X was first asked to post the current text: a retry after an unconfirmed post searches from here.
     first_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Direct messages (issue 8): X's refusal cannot change on a retry (reply rule, DMs closed to us)
+    no_retry: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Cursor(SQLModel, table=True):

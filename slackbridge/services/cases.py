@@ -29,7 +29,9 @@ def customer_tweets(session: Session, case: Case) -> list[Tweet]:
         session.exec(
             select(Tweet)
             .where(
-                Tweet.case_id == case.id, Tweet.source != TweetSource.OURS, col(Tweet.deleted_at).is_(None)
+                Tweet.case_id == case.id,
+                col(Tweet.source).not_in([TweetSource.OURS, TweetSource.DM_OURS]),
+                col(Tweet.deleted_at).is_(None),
             )
             .order_by(col(Tweet.created_at), col(Tweet.id))
         )

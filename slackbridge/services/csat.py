@@ -17,7 +17,7 @@ from slackbridge.services import audit
 from slackbridge.services.deps import Deps
 from slackbridge.services.dm_rules import is_group_dm, rating
 from slackbridge.services.ingest import count_usage
-from slackbridge.slack.surfaces import Surfaces, card_key
+from slackbridge.slack.surfaces import Surfaces
 from slackbridge.x.types import XError
 
 logger = logging.getLogger(__name__)

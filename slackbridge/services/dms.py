@@ -21,10 +21,10 @@ from slackbridge.models import (
     utcnow,
 )
 from slackbridge.services import audit, csat
+from slackbridge.services.deps import Deps
 from slackbridge.services.dm_rules import dm_case_key, group_case_key
 from slackbridge.services.ingest import count_usage
 from slackbridge.services.storing import upsert_customer
-from slackbridge.services.deps import Deps
 from slackbridge.slack.surfaces import Surfaces, card_key
 from slackbridge.slack.surfaces.dm import dmlink_key
 from slackbridge.text import clean_text

@@ -80,20 +80,21 @@ class DmCalls:
                 user_auth=True,
             ),
         )
-        users: dict[str, XUser] = {}
-        for item in (body.get("includes") or {}).get("users") or []:
-            if isinstance(item, dict) and "id" in item:
-                user = _user(item)
-                users[user.id] = user
-        events = []
-        for item in body.get("data") or []:
-            if not isinstance(item, dict) or item.get("event_type", "MessageCreate") != "MessageCreate":
-                continue
-            event = _event(item, users)
-            if event is not None:
-                events.append(event)
-        token = (body.get("meta") or {}).get("next_token")
-        return DmPage(events=events, next_token=str(token) if token else None, users=users)
+        return _page(body)
+
+    def dm_events_with(self, participant_id: str) -> DmPage:
+        """The newest messages of our one-to-one conversation with this user (its own rate limit)."""
+        body = self._call(
+            "reading a direct message conversation",
+            lambda: self._tweepy.get_direct_message_events(
+                participant_id=participant_id,
+                event_types="MessageCreate",
+                dm_event_fields=DM_EVENT_FIELDS,
+                max_results=100,
+                user_auth=True,
+            ),
+        )
+        return _page(body)
 
     def send_dm(
         self, text: str, *, participant_id: str | None = None, dm_conversation_id: str | None = None
@@ -118,6 +119,23 @@ class DmCalls:
             dm_conversation_id=str(data.get("dm_conversation_id") or dm_conversation_id or ""),
             text=text,
         )
+
+
+def _page(body: dict[str, Any]) -> DmPage:
+    users: dict[str, XUser] = {}
+    for item in (body.get("includes") or {}).get("users") or []:
+        if isinstance(item, dict) and "id" in item:
+            user = _user(item)
+            users[user.id] = user
+    events = []
+    for item in body.get("data") or []:
+        if not isinstance(item, dict) or item.get("event_type", "MessageCreate") != "MessageCreate":
+            continue
+        event = _event(item, users)
+        if event is not None:
+            events.append(event)
+    token = (body.get("meta") or {}).get("next_token")
+    return DmPage(events=events, next_token=str(token) if token else None, users=users)
 
 
 def _event(data: dict[str, Any], users: dict[str, XUser]) -> XDmEvent | None:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import datetime, timedelta
+
 import pytest
 from sqlmodel import Session, select
 
-from slackbridge.models import Case, CaseSource, CaseStatus, Tweet, TweetSource
+from slackbridge.models import (
+    Case,
+    CaseSource,
+    CaseStatus,
+    Draft,
+    DraftStatus,
+    Tweet,
+    TweetSource,
+    utcnow,
+)
 from slackbridge.testing.fake_slack import FakeSlack, message_text
 from slackbridge.testing.fake_x import FakeX
-from tests.e2e.conftest import CHANNEL, Bridge
+from tests.e2e.conftest import AGENT, CHANNEL, MANAGER, OUTSIDER, Bridge, RunningBridge, wait_for
 from tests.e2e.dm_helpers import DM_CHANNEL, DM_ENV, allow_dms, dm_cards, poll_dms, public_text
 
 
@@ -68,9 +81,87 @@ def test_group_dms_are_shown_read_only(bridge: Bridge) -> None:
     assert "read-only" in shown and "Write a reply" not in shown
 
 
-def _later(bridge: Bridge, seconds: float):  # noqa: ANN202
-    from datetime import timedelta
-
-    from slackbridge.models import utcnow
-
+def _later(bridge: Bridge, seconds: float) -> datetime:
     return utcnow() + timedelta(seconds=seconds)
+
+
+def _dm_draft(
+    bridge: Bridge, text: str = "reply: Sorry Jane! A new parcel leaves today."
+) -> tuple[dict, dict]:
+    bridge.x.send_dm("jane", "My order 4471 never arrived")
+    poll_dms(bridge)
+    [card] = dm_cards(bridge.slack)
+    bridge.driver.thread_message(DM_CHANNEL, card["ts"], AGENT, text)
+    [draft_msg] = wait_for(lambda: bridge.drafts_in(card, DM_CHANNEL), what="draft message")
+    return card, draft_msg
+
+
+def _draft_row(bridge: Bridge) -> Draft:
+    with Session(bridge.services.deps.engine) as session:
+        return session.exec(select(Draft)).one()
+
+
+def test_an_approved_dm_reply_is_sent_exactly_once_despite_double_clicks(bridge: Bridge) -> None:
+    card, draft_msg = _dm_draft(bridge)
+    bridge.click(OUTSIDER, draft_msg, "draft_approve", channel=DM_CHANNEL)
+    time.sleep(0.3)
+    assert bridge.x.dms_sent() == []  # a non-approver sends nothing
+
+    threads = [
+        threading.Thread(
+            target=bridge.click, args=(MANAGER, draft_msg, "draft_approve"), kwargs={"channel": DM_CHANNEL}
+        )
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wait_for(lambda: _draft_row(bridge).status == DraftStatus.SENT, what="sent")
+    [sent] = bridge.x.dms_sent()
+    assert sent["text"] == "Sorry Jane! A new parcel leaves today."
+    assert sent["to"] == [bridge.x.user("jane")["id"]]
+    wait_for(lambda: "Sent by DM" in message_text(bridge.current(draft_msg, DM_CHANNEL)), what="sent shown")
+    # The poller sees our DM later: it is not shown a second time, nor sent again.
+    poll_dms(bridge, now=utcnow() + timedelta(seconds=61))
+    assert len(bridge.x.dms_sent()) == 1
+    assert [m for m in bridge.slack.thread(DM_CHANNEL, card["ts"]) if "Sent by us" in message_text(m)] == []
+    assert "never arrived" not in public_text(bridge.slack)
+
+
+def test_an_unconfirmed_dm_is_found_on_x_after_a_restart_not_sent_again(service: RunningBridge) -> None:
+    bridge = service.start()
+    _, draft_msg = _dm_draft(bridge)
+    bridge.x.fail_next("/2/dm_conversations/with/", 503, method="POST", process=True)
+    bridge.click(MANAGER, draft_msg, "draft_approve", channel=DM_CHANNEL)
+    wait_for(lambda: _draft_row(bridge).status == DraftStatus.FAILED, what="failed")
+    assert "did not confirm the DM" in (_draft_row(bridge).last_error or "")
+    service.stop()
+
+    bridge = service.start()
+    bridge.click(MANAGER, bridge.current(draft_msg, DM_CHANNEL), "draft_retry", channel=DM_CHANNEL)
+    wait_for(lambda: _draft_row(bridge).status == DraftStatus.SENT, what="reconciled")
+    assert len(bridge.x.dms_sent()) == 1
+
+
+def test_a_customer_who_does_not_accept_dms_is_explained_without_a_retry(bridge: Bridge) -> None:
+    _, draft_msg = _dm_draft(bridge)
+    bridge.x.close_dms("jane")
+    bridge.click(MANAGER, draft_msg, "draft_approve", channel=DM_CHANNEL)
+    wait_for(lambda: _draft_row(bridge).status == DraftStatus.FAILED, what="failed")
+    shown = wait_for(
+        lambda: "Not posted" in (text := message_text(bridge.current(draft_msg, DM_CHANNEL))) and text,
+        what="failure shown",
+    )
+    assert "does not accept direct messages" in shown
+    assert "Retry" not in shown
+    assert bridge.x.dms_sent() == []
+
+
+def test_a_token_without_dm_permission_says_how_to_fix_it(bridge: Bridge) -> None:
+    _, draft_msg = _dm_draft(bridge)
+    bridge.x.access_level = "read-write"
+    bridge.click(MANAGER, draft_msg, "draft_approve", channel=DM_CHANNEL)
+    wait_for(lambda: _draft_row(bridge).status == DraftStatus.FAILED, what="failed")
+    assert "Read, write and Direct Messages" in (_draft_row(bridge).last_error or "")
+    assert "regenerate the access token" in (_draft_row(bridge).last_error or "")

@@ -1,4 +1,4 @@
-"""direct messages as cases: the DM conversation, the linked public case, the CSAT rating
+"""direct messages as cases: the DM conversation, the linked public case, the CSAT rating, no-retry drafts
 
 Revision ID: 0007
 Revises: 0006
@@ -26,9 +26,14 @@ def upgrade() -> None:
     op.add_column("case", sa.Column("csat_asked_at", slackbridge.models.UTCDateTime(), nullable=True))
     op.add_column("case", sa.Column("csat_score", sa.Integer(), nullable=True))
     op.add_column("case", sa.Column("csat_answered_at", slackbridge.models.UTCDateTime(), nullable=True))
+    op.add_column("draft", sa.Column("no_retry", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE draft DROP COLUMN no_retry")
+    else:
+        op.drop_column("draft", "no_retry")
     for column in reversed(COLUMNS):
         if op.get_bind().dialect.name == "sqlite":
             op.execute(f'ALTER TABLE "case" DROP COLUMN {column}')  # SQLite ≥ 3.35, no rebuild

@@ -4,11 +4,13 @@ It names the DM channel and the case number only: never a word of the DM itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, col, update
 
-from slackbridge.models import Case, SlackSurface, Tweet, utcnow
+from slackbridge.models import Case, Draft, SlackSurface, Tweet, utcnow
 from slackbridge.services.deps import Deps
-from slackbridge.services.dm_rules import OUR_SOURCES, is_dm, is_group_dm
+from slackbridge.services.dm_rules import DM_TEXT_LIMIT, OUR_SOURCES, is_dm, is_group_dm
 from slackbridge.slack.blocks.card import CardView, TweetView
 from slackbridge.slack.blocks.dm import (
     DmInfo,
@@ -21,6 +23,7 @@ from slackbridge.slack.blocks.dm import (
 )
 from slackbridge.slack.surfaces.base import ATTEMPT_SLACK, Message, SurfaceStore, parse_key
 from slackbridge.slack.surfaces.guard import find_earlier
+from slackbridge.text import TWEET_LIMIT
 
 
 def dmlink_key(public_case_id: int) -> str:
@@ -84,3 +87,17 @@ def dm_card_message(view: CardView, dm: DmInfo) -> Message:
 def dm_followup_message(case_id: int, tweet: Tweet, view: TweetView, dm: DmInfo) -> Message:
     ours = tweet.source in OUR_SOURCES
     return Message(dm_followup_text(view, ours=ours), build_dm_followup(case_id, view, dm, ours=ours))
+
+
+def dm_draft_fields(deps: Deps, session: Session, draft: Draft) -> dict[str, Any]:
+    """What a draft's message shows differently for DMs: the DM limit, no Retry after a lasting
+    refusal, and Continue in DM when X refused a public reply under its reply rule."""
+    case = session.get(Case, draft.case_id)
+    dm = is_dm(case)
+    return {
+        "dm": dm,
+        "limit": DM_TEXT_LIMIT if dm else TWEET_LIMIT,
+        "retry": not draft.no_retry,
+        "continue_in_dm": bool(draft.no_retry and not dm and deps.settings.dm_channel),
+        "case_id": draft.case_id,
+    }

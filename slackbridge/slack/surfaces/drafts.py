@@ -10,6 +10,7 @@ from slackbridge.models import Case, Customer, Draft, SlackSurface, Tweet, utcno
 from slackbridge.services.deps import Deps
 from slackbridge.slack.blocks.draft import DraftView, build_draft_message, draft_fallback
 from slackbridge.slack.surfaces.base import ATTEMPT_SLACK, Message, SurfaceStore, parse_key
+from slackbridge.slack.surfaces.dm import dm_draft_fields
 from slackbridge.slack.surfaces.guard import find_earlier
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def draft_view(deps: Deps, session: Session, draft: Draft) -> DraftView:
         brand_username=deps.brand_username(),
         customer_username=customer.username if customer else None,
         last_error=draft.last_error,
+        **dm_draft_fields(deps, session, draft),
     )
 
 

@@ -104,15 +104,21 @@ class XDms(XRoutes):
         parts = path.strip("/").split("/")
         if method == "GET" and parts == ["2", "dm_events"]:
             return "dm_events", self._get_dm_events, []
-        if method == "POST" and len(parts) == 6 and parts[:4] == ["2", "dm_conversations", "with"]:
-            if parts[5] == "messages":
+        if method == "GET" and len(parts) == 5 and parts[:3] == ["2", "dm_conversations", "with"]:
+            if parts[4] == "dm_events":
+                return "dm_conversation_events", self._get_dm_events_with, [parts[3]]
+        if method == "POST" and len(parts) == 5 and parts[:3] == ["2", "dm_conversations", "with"]:
+            if parts[4] == "messages":
                 return "dm_send", self._post_dm_with, [parts[3]]
         if method == "POST" and len(parts) == 4 and parts[:2] == ["2", "dm_conversations"]:
             if parts[3] == "messages":
                 return "dm_send", self._post_dm_in, [parts[2]]
         return super()._route(method, path)
 
-    def _get_dm_events(self, q: dict[str, str], body: Any) -> Response:
+    def _get_dm_events_with(self, q: dict[str, str], body: Any, participant_id: str) -> Response:
+        return self._get_dm_events(q, body, conversation=conversation_of(participant_id, self.brand_id))
+
+    def _get_dm_events(self, q: dict[str, str], body: Any, conversation: str | None = None) -> Response:
         try:
             size = int(q.get("max_results", "100"))
         except ValueError:

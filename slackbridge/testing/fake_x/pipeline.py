@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 
+from slackbridge.testing.fake_x.dms import DM_ACCESS_LEVEL, XDms
 from slackbridge.testing.fake_x.errors import (
     APP_ONLY_FORBIDDEN,
     OAUTH1_PERMISSIONS,
@@ -21,7 +22,6 @@ from slackbridge.testing.fake_x.errors import (
     ApiError,
     problem,
 )
-from slackbridge.testing.fake_x.dms import DM_ACCESS_LEVEL, XDms
 from slackbridge.testing.fake_x.records import FileResponse, RecordedRequest, Response, _Injected
 
 if TYPE_CHECKING:
@@ -45,8 +45,9 @@ RATE_LIMITS: dict[str, tuple[int, int | None]] = {
     # Direct messages (issue 8): 15 requests per 15 minutes per user, user context only
     "dm_events": (15, None),
     "dm_send": (15, None),
+    "dm_conversation_events": (15, None),
 }
-DM_ROUTES = {"dm_events", "dm_send"}
+DM_ROUTES = {"dm_events", "dm_send", "dm_conversation_events"}
 USER_CONTEXT_ONLY = {"me", "mentions", "create", "delete", *DM_ROUTES}
 WRITES = {"create", "delete"}
 APP_ONLY = {"compliance_create", "compliance_job"}
