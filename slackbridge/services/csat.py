@@ -1,4 +1,4 @@
-"""Customer satisfaction: one DM asking for a 1–5 rating when a DM case is resolved, and the answer.
+"""Customer satisfaction: one DM asking for a 1-5 rating when a DM case is resolved, and the answer.
 
 The ask is claimed with a conditional update on `case.csat_asked_at` before X is called, so any number
 of processes and clicks send it once at most."""
@@ -29,7 +29,7 @@ QUESTION = (
 
 
 def record_answer(session: Session, case: Case, text: str, *, at: datetime) -> bool:
-    """A customer's DM that answers the rating question (a lone 1–5, after the ask) is kept on the case."""
+    """A customer's DM that answers the rating question (a lone 1-5, after the ask) is kept on the case."""
     score = rating(text)
     asked = case.csat_asked_at
     if score is None or asked is None or case.csat_score is not None or at < asked:

@@ -245,7 +245,7 @@ class SlackGateway:
         members: set[str] = set()
         cursor = None
         while True:
-            page = {"cursor": cursor} if cursor else {}
+            page: dict[str, str] = {"cursor": cursor} if cursor else {}
             response = self._call(
                 "conversations.members", self.client.conversations_members, channel=channel, **page
             )

@@ -120,7 +120,8 @@ def test_an_approved_dm_reply_is_sent_exactly_once_despite_double_clicks(bridge:
     wait_for(lambda: _draft_row(bridge).status == DraftStatus.SENT, what="sent")
     [sent] = bridge.x.dms_sent()
     assert sent["text"] == "Sorry Jane! A new parcel leaves today."
-    assert sent["to"] == [bridge.x.user("jane")["id"]]
+    jane = bridge.x.user("jane")
+    assert jane is not None and sent["to"] == [jane["id"]]
     wait_for(lambda: "Sent by DM" in message_text(bridge.current(draft_msg, DM_CHANNEL)), what="sent shown")
     # The poller sees our DM later: it is not shown a second time, nor sent again.
     poll_dms(bridge, now=utcnow() + timedelta(seconds=61))

@@ -102,17 +102,22 @@ class XDms(XRoutes):
 
     def _route(self, method: str, path: str) -> tuple[str, Callable[..., Response], list[str]] | None:
         parts = path.strip("/").split("/")
-        if method == "GET" and parts == ["2", "dm_events"]:
-            return "dm_events", self._get_dm_events, []
-        if method == "GET" and len(parts) == 5 and parts[:3] == ["2", "dm_conversations", "with"]:
-            if parts[4] == "dm_events":
-                return "dm_conversation_events", self._get_dm_events_with, [parts[3]]
-        if method == "POST" and len(parts) == 5 and parts[:3] == ["2", "dm_conversations", "with"]:
-            if parts[4] == "messages":
-                return "dm_send", self._post_dm_with, [parts[3]]
-        if method == "POST" and len(parts) == 4 and parts[:2] == ["2", "dm_conversations"]:
-            if parts[3] == "messages":
-                return "dm_send", self._post_dm_in, [parts[2]]
+        routes: list[tuple[str, list[str], str, Callable[..., Response]]] = [
+            ("GET", ["2", "dm_events"], "dm_events", self._get_dm_events),
+            (
+                "GET",
+                ["2", "dm_conversations", "with", "*", "dm_events"],
+                "dm_conversation_events",
+                self._get_dm_events_with,
+            ),
+            ("POST", ["2", "dm_conversations", "with", "*", "messages"], "dm_send", self._post_dm_with),
+            ("POST", ["2", "dm_conversations", "*", "messages"], "dm_send", self._post_dm_in),
+        ]
+        for verb, pattern, name, handler in routes:
+            if verb == method and len(pattern) == len(parts):
+                pairs = list(zip(parts, pattern, strict=True))
+                if all(want in ("*", part) for part, want in pairs):
+                    return name, handler, [part for part, want in pairs if want == "*"]
         return super()._route(method, path)
 
     def _get_dm_events_with(self, q: dict[str, str], body: Any, participant_id: str) -> Response:
