@@ -24,7 +24,9 @@ from slackbridge.services.care import wire_care
 from slackbridge.services.cases import Cases
 from slackbridge.services.casework import Casework
 from slackbridge.services.compliance import Compliance
+from slackbridge.services.csat import Csat
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_start import ContinueInDm
 from slackbridge.services.dms import DirectMessages
 from slackbridge.services.drafts import Drafts
 from slackbridge.services.home import HomeTab
@@ -38,7 +40,7 @@ from slackbridge.services.stats import Stats
 from slackbridge.services.suggestions import Suggestions, load_canned_replies
 from slackbridge.services.triage import build_triage
 from slackbridge.slack.gateway import SlackGateway
-from slackbridge.slack.listeners import actions, ai_actions, casework, commands, events, views
+from slackbridge.slack.listeners import actions, ai_actions, casework, commands, dms, events, views
 from slackbridge.slack.surfaces import Surfaces
 from slackbridge.x.client import XClient
 
@@ -68,6 +70,8 @@ class Services:
     compliance: Compliance = field(init=False)
     # Direct messages as cases, CSAT (issue 8)
     dms: DirectMessages = field(init=False)
+    continue_dm: ContinueInDm = field(init=False)
+    csat: Csat = field(init=False)
 
 
 def build_slack_client(settings: Settings) -> WebClient:
@@ -169,6 +173,9 @@ def build_services(
     services.routing = Routing(deps, cases, services.ingest)
     services.compliance = Compliance(deps, cases)
     services.dms = DirectMessages(deps, surfaces)
+    services.continue_dm = ContinueInDm(deps, drafts)
+    services.csat = Csat(deps, surfaces)
+    cases.on_resolved = services.csat.case_resolved
     return services
 
 
@@ -187,7 +194,7 @@ def build_app(settings: Settings, services: Services, *, process_before_response
         # Bolt resets the level of the logger named after the app on every request: keep it off ours.
         name="slackbridge.slack.bolt",
     )
-    for surface in (actions, events, views, commands, casework):
+    for surface in (actions, events, views, commands, casework, dms):
         surface.register(app, services)
     ai_actions.register(app, services)
 

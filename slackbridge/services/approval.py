@@ -30,8 +30,8 @@ from slackbridge.services.dm_sending import (
     DmSending,
     describe_dm_error,
     dm_case_of,
+    no_retry,
     reply_check,
-    retry_can_succeed,
 )
 from slackbridge.services.drafts import Drafts
 from slackbridge.services.ingest import count_usage
@@ -373,7 +373,8 @@ class Approval:
                 customer = session.get(Customer, target.author_id)
                 target_url = tweet_url(customer.username if customer else None, target.id)
             message = describe_x_error(error, brand=self.deps.brand_username(), target_url=target_url)
-            if dm_case_of(session, draft) is not None:
+            dm_draft = dm_case_of(session, draft) is not None
+            if dm_draft:
                 message = describe_dm_error(error, brand=self.deps.brand_username())
             failed = session.execute(
                 update(Draft)
@@ -382,7 +383,7 @@ class Approval:
                     status=DraftStatus.FAILED,
                     last_error=message,
                     error_ambiguous=error.ambiguous,
-                    no_retry=not retry_can_succeed(error),
+                    no_retry=no_retry(error, dm=dm_draft, dms_enabled=bool(self.deps.settings.dm_channel)),
                     updated_at=utcnow(),
                 )
             ).rowcount  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlmodel import Session, col, select, update
 
@@ -47,6 +48,8 @@ class Cases:
     def __init__(self, deps: Deps, surfaces: Surfaces) -> None:
         self.deps = deps
         self.surfaces = surfaces
+        # Set by the app: what follows a resolve (the CSAT question by DM, issue 8).
+        self.on_resolved: Callable[[int], object] | None = None
 
     def refresh_card(self, case_id: int) -> None:
         """The case changed outside a service transaction: show it on its card (newest state wins)."""
@@ -79,4 +82,6 @@ class Cases:
             audit.record(session, action, actor=actor, case_id=case_id)
             self.surfaces.touch(session, card_key(case_id))
         self.surfaces.show(card_key(case_id))
+        if status == CaseStatus.RESOLVED and self.on_resolved is not None:
+            self.on_resolved(case_id)
         return DONE

@@ -25,6 +25,7 @@ from slackbridge.services.deps import Deps
 from slackbridge.services.dm_rules import dm_case_key, group_case_key
 from slackbridge.services.ingest import count_usage
 from slackbridge.services.storing import upsert_customer
+from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces import Surfaces, card_key
 from slackbridge.slack.surfaces.dm import dmlink_key
 from slackbridge.text import clean_text
@@ -74,6 +75,18 @@ class DirectMessages:
     @property
     def enabled(self) -> bool:
         return bool(self.deps.settings.dm_channel)
+
+    def tell(self, case_id: int, user: str, text: str) -> None:
+        """A notice only `user` sees, in the case's thread (modals have no response_url)."""
+        with self.deps.session() as session:
+            case = session.get(Case, case_id)
+            channel, thread = (case.channel_id, case.thread_ts) if case else (None, None)
+        if not channel:
+            return
+        try:
+            self.deps.slack.ephemeral(channel, user, text, thread_ts=thread)
+        except SlackError:
+            logger.exception("dms.notice_failed")
 
     def poll(self, *, now: datetime | None = None) -> int:
         """One request for DM events at most (paging back over several rounds); returns how many new

@@ -76,7 +76,9 @@ def test_a_429_waits_until_x_reset_time(bridge: Bridge) -> None:
     assert bridge.services.dms.poll(now=clock()) == 1
 
 
-def test_a_public_dm_channel_stops_start_up_with_one_line(fakes: tuple[FakeSlack, FakeX], db_url: str) -> None:
+def test_a_public_dm_channel_stops_start_up_with_one_line(
+    fakes: tuple[FakeSlack, FakeX], db_url: str
+) -> None:
     slack, x = fakes
     slack.add_channel("C0PUBLICDM", "dm-care-public")
     settings = load_settings(bridge_env(slack, x, db_url, SLACKBRIDGE_DM_CHANNEL="C0PUBLICDM"))

@@ -66,6 +66,8 @@ class CardView:
     suggestions_enabled: bool = True
     moved_to_channel: str | None = None  # set when the case moved to another channel
     urgent_group: str | None = None
+    # Direct messages (issue 8): the case can move to a DM with the customer
+    dm_enabled: bool = False
 
 
 def author_line(author: AuthorView) -> str:
@@ -179,6 +181,8 @@ def build_case_card(view: CardView) -> list[Block]:
         buttons.append(button("Write a reply", ActionId.WRITE_REPLY, ref, style="primary"))
         if view.suggestions_enabled:
             buttons.append(button("Suggest reply", ActionId.SUGGEST, ref))
+    if view.dm_enabled:
+        buttons.append(button("Continue in DM", ActionId.CONTINUE_IN_DM, ref))
     if not view.assignee_id and view.status != "resolved":
         buttons.append(button("Assign to me", ActionId.ASSIGN, ref))
     if view.status == "resolved":

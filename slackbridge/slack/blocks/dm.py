@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from slackbridge.slack.blocks.card import STATUS_LABELS, CardView, TweetView, author_line
 from slackbridge.slack.blocks.common import (
@@ -11,12 +12,14 @@ from slackbridge.slack.blocks.common import (
     button,
     context,
     link,
+    plain,
     quote_block,
     section,
     slack_date,
     user,
 )
-from slackbridge.slack.ids import ActionId, Ref
+from slackbridge.slack.blocks.modals import draft_input
+from slackbridge.slack.ids import ActionId, CallbackId, Ref, encode_ref
 from slackbridge.text import escape_mrkdwn
 
 GROUP_NOTE = ":busts_in_silhouette: Group conversation: shown here read-only; answer it in X's app."
@@ -117,3 +120,23 @@ def dm_followup_text(tweet: TweetView, *, ours: bool) -> str:
     if ours:
         return "A direct message we sent"
     return f"Direct message from @{escape_mrkdwn(tweet.author.username)}"
+
+
+def build_first_dm_modal(case_id: int, username: str) -> dict[str, Any]:
+    """The window for a first DM to the customer of a public case."""
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.FIRST_DM.value,
+        "private_metadata": encode_ref(Ref(case_id=case_id)),
+        "title": plain("Continue in DM"),
+        "submit": plain("Save draft"),
+        "close": plain("Cancel"),
+        "blocks": [
+            section(f"A direct message to *@{escape_mrkdwn(username)}* (up to 10,000 characters)."),
+            draft_input(None, label="Direct message"),
+            context(
+                "The draft waits in the private DM channel; an approver sends it. "
+                "The customer's answer continues there."
+            ),
+        ],
+    }

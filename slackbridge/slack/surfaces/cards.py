@@ -94,6 +94,7 @@ def card_view(deps: Deps, session: Session, case: Case) -> CardView:
         suggestions_enabled=True,
         moved_to_channel=moved,
         urgent_group=deps.settings.urgent_notify_group,
+        dm_enabled=bool(deps.settings.dm_channel),
     )
 
 
