@@ -53,7 +53,7 @@ def test_a_reply_refused_by_the_reply_rule_continues_in_dm_once(bridge: Bridge) 
     )
     bridge.click(MANAGER, draft_msg, "draft_approve")
     shown = wait_for(
-        lambda: "Not posted" in (t := message_text(bridge.current(draft_msg))) and bridge.current(draft_msg),
+        lambda: "Not posted" in message_text(bridge.current(draft_msg)) and bridge.current(draft_msg),
         what="refusal shown",
     )
     assert find_button(shown, "case_continue_in_dm")

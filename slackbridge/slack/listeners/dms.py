@@ -42,11 +42,13 @@ def register(app: App, services: Services) -> None:
         try:
             ref = decode_ref(view.get("private_metadata"))
         except ValueError:
-            return ack(response_action="errors", errors={field: "This window is out of date."})
+            ack(response_action="errors", errors={field: "This window is out of date."})
+            return
         text = submitted_text(view)
         check = check_dm_text(text)
         if not check.ok:
-            return ack(response_action="errors", errors={field: check.problem or ""})
+            ack(response_action="errors", errors={field: check.problem or ""})
+            return
         ack()
         if ref.case_id is None:
             return
