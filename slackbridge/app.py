@@ -26,6 +26,7 @@ from slackbridge.services.casework import Casework
 from slackbridge.services.compliance import Compliance
 from slackbridge.services.csat import Csat
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_access import DmAudience
 from slackbridge.services.dm_start import ContinueInDm
 from slackbridge.services.dms import DirectMessages
 from slackbridge.services.drafts import Drafts
@@ -71,6 +72,7 @@ class Services:
     # Direct messages as cases, CSAT (issue 8)
     dms: DirectMessages = field(init=False)
     continue_dm: ContinueInDm = field(init=False)
+    dm_audience: DmAudience = field(init=False)
     csat: Csat = field(init=False)
 
 
@@ -174,6 +176,7 @@ def build_services(
     services.compliance = Compliance(deps, cases)
     services.dms = DirectMessages(deps, surfaces)
     services.continue_dm = ContinueInDm(deps, drafts)
+    services.dm_audience = DmAudience(deps)
     services.csat = Csat(deps, surfaces)
     cases.on_resolved = services.csat.case_resolved
     return services

@@ -20,7 +20,6 @@ from slackbridge.models import (
     DraftOrigin,
     DraftStatus,
     Tweet,
-    TweetSource,
     utcnow,
 )
 from slackbridge.services import audit
@@ -32,6 +31,7 @@ from slackbridge.services.dm_sending import (
     dm_case_of,
     no_retry,
     reply_check,
+    sent_fields,
 )
 from slackbridge.services.drafts import Drafts
 from slackbridge.services.ingest import count_usage
@@ -330,8 +330,8 @@ class Approval:
                         text=posted.text,
                         created_at=now,
                         in_reply_to_tweet_id=draft.in_reply_to_tweet_id,
-                        source=TweetSource.OURS,
                         case_id=case.id,
+                        **sent_fields(case),
                     )
                 )
             if case.status == CaseStatus.OPEN:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
-from slackbridge.models import Case, Draft
+from slackbridge.models import Case, Draft, TweetSource
 from slackbridge.services.deps import Deps
 from slackbridge.services.dm_rules import DM_TEXT_LIMIT, is_dm, is_group_dm
 from slackbridge.text import TextCheck, check_tweet_text
@@ -42,6 +43,14 @@ def reply_check(session: Session, case_id: int | None, text: str) -> TextCheck:
     """The limit that applies to a reply in this case: a DM's, or a post's."""
     case = session.get(Case, case_id) if case_id is not None else None
     return check_dm_text(text) if is_dm(case) else check_tweet_text(text)
+
+
+def sent_fields(case: Case) -> dict[str, Any]:
+    """How a sent reply is stored: ours; for a DM, a DM of ours (never sent to X's post checks) shown
+    already (its draft's message says it was sent), so the thread does not show it twice."""
+    if not is_dm(case):
+        return {"source": TweetSource.OURS}
+    return {"source": TweetSource.DM_OURS, "slack_channel": "", "slack_ts": ""}
 
 
 def dm_case_of(session: Session, draft: Draft) -> Case | None:

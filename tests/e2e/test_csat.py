@@ -40,11 +40,15 @@ def test_resolving_a_dm_case_asks_once_and_records_the_answer(bridge: Bridge) ->
     poll_dms(bridge, now=utcnow() + timedelta(seconds=61))
     case = _case(bridge)
     assert case.csat_score == 4 and case.status == CaseStatus.RESOLVED  # a rating does not reopen it
-    wait_for(lambda: "Customer rating: *4/5*" in message_text(bridge.current(card, DM_CHANNEL)), what="rating")
+    wait_for(
+        lambda: "Customer rating: *4/5*" in message_text(bridge.current(card, DM_CHANNEL)), what="rating"
+    )
     thread = [message_text(m) for m in bridge.slack.thread(DM_CHANNEL, card["ts"])]
     assert any("Sent by us" in t and "How happy are you" in t for t in thread)
     with Session(bridge.services.deps.engine) as session:
-        assert csat_summary(session, since=utcnow() - timedelta(days=1), until=utcnow() + timedelta(days=1)) == (
+        assert csat_summary(
+            session, since=utcnow() - timedelta(days=1), until=utcnow() + timedelta(days=1)
+        ) == (
             4.0,
             1,
         )

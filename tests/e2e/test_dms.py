@@ -166,3 +166,37 @@ def test_a_token_without_dm_permission_says_how_to_fix_it(bridge: Bridge) -> Non
     wait_for(lambda: _draft_row(bridge).status == DraftStatus.FAILED, what="failed")
     assert "Read, write and Direct Messages" in (_draft_row(bridge).last_error or "")
     assert "regenerate the access token" in (_draft_row(bridge).last_error or "")
+
+
+def _ask(bridge: Bridge, user: str, text: str) -> str:
+    result = bridge.driver.command(user, "/tweetcare", text, channel=CHANNEL)
+    [response] = wait_for(lambda: bridge.slack.responses(result.response_name), what=f"answer to {text!r}")
+    return message_text(response.body)
+
+
+def test_dm_text_stays_out_of_lookups_search_and_home_tabs(bridge: Bridge) -> None:
+    bridge.x.mention("jane", "@acme my parcel is late")
+    bridge.poll()
+    _, draft_msg = _dm_draft(bridge, "reply: Confirm your postcode QX9 please")
+    bridge.x.send_dm("jane", "Secret Lane 1, postcode QX9")
+    poll_dms(bridge, now=utcnow() + timedelta(seconds=61))
+
+    outsider = _ask(bridge, OUTSIDER, "user @jane")
+    member = _ask(bridge, AGENT, "user @jane")
+    assert "1 case" in outsider or "parcel is late" in outsider
+    assert "direct message" not in outsider
+    assert "direct message" in member  # listed to people in the DM channel, without its text
+    for answer in (
+        outsider,
+        member,
+        _ask(bridge, AGENT, "search postcode"),
+        _ask(bridge, MANAGER, "pending"),
+    ):
+        assert "QX9" not in answer and "Secret Lane" not in answer and "never arrived" not in answer
+
+    for user in (OUTSIDER, MANAGER):
+        bridge.driver.app_home_opened(user)
+        home = wait_for(lambda u=user: bridge.slack.home_view(u), what="home tab")  # type: ignore[misc]
+        shown = message_text(home)
+        assert "QX9" not in shown and "Secret Lane" not in shown and "never arrived" not in shown
+    assert "never arrived" not in public_text(bridge.slack) and "QX9" not in public_text(bridge.slack)
