@@ -12,6 +12,7 @@ from sqlmodel import col, func, select
 
 from slackbridge.models import Case, CaseSource, CaseStatus, Draft, DraftStatus, XUsage, utcnow
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_stats import DmStats, dm_stats
 from slackbridge.services.listening import reads_today
 
 
@@ -35,6 +36,8 @@ class Report:
     read_budget: int
     total_cases: int = 0
     categories: list[str] = field(default_factory=list)
+    # Direct messages (issue 8): DM cases are counted apart from the public ones above
+    dms: DmStats | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ class Stats:
         with self.deps.session() as session:
             cases = session.exec(
                 select(Case.created_at, Case.category, Case.first_response_at).where(
-                    col(Case.created_at) >= since, Case.source != CaseSource.LISTEN
+                    col(Case.created_at) >= since,
+                    col(Case.source).not_in([CaseSource.LISTEN, CaseSource.DM]),
                 )
             ).all()
             approvals = session.exec(
@@ -82,6 +86,7 @@ class Stats:
                 .group_by(col(XUsage.day))
             ).all()
             today_reads = reads_today(session)
+            dms = dm_stats(session, since=since, until=now + timedelta(seconds=1))
         volume: dict[date, Counter[str]] = defaultdict(Counter)
         for offset in range(days):
             volume[(since + timedelta(days=offset)).date()] = Counter()
@@ -100,6 +105,7 @@ class Stats:
             read_budget=self.deps.settings.daily_read_budget,
             total_cases=len(cases),
             categories=categories,
+            dms=dms if dms.cases or dms.csat_count else None,
         )
 
     def today(self) -> Today:

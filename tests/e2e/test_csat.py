@@ -60,3 +60,21 @@ def test_resolving_a_dm_case_asks_once_and_records_the_answer(bridge: Bridge) ->
     bridge.click(AGENT, bridge.current(card, DM_CHANNEL), "case_resolve", channel=DM_CHANNEL)
     wait_for(lambda: _case(bridge).status == CaseStatus.RESOLVED, what="resolved again")
     assert len(bridge.x.dms_sent()) == 1
+
+
+def test_stats_count_dm_cases_and_ratings_apart(bridge: Bridge) -> None:
+    bridge.x.mention("bob", "@acme hello")
+    bridge.poll()
+    bridge.x.send_dm("jane", "Thanks, it arrived!")
+    poll_dms(bridge)
+    [card] = dm_cards(bridge.slack)
+    bridge.click(AGENT, card, "case_resolve", channel=DM_CHANNEL)
+    wait_for(lambda: len(bridge.x.dms_sent()) == 1, what="CSAT question")
+    bridge.x.send_dm("jane", "5")
+    poll_dms(bridge, now=utcnow() + timedelta(seconds=61))
+    result = bridge.driver.command(AGENT, "/tweetcare", "stats", channel=DM_CHANNEL)
+    [response] = wait_for(lambda: bridge.slack.responses(result.response_name), what="stats")
+    shown = message_text(response.body)
+    assert "1 new cases" in shown  # the public one
+    assert "*Direct messages*: 1 new DM cases" in shown
+    assert "Customer rating (CSAT)*: 5.0/5 from 1" in shown

@@ -177,7 +177,7 @@ def _ask(bridge: Bridge, user: str, text: str) -> str:
 def test_dm_text_stays_out_of_lookups_search_and_home_tabs(bridge: Bridge) -> None:
     bridge.x.mention("jane", "@acme my parcel is late")
     bridge.poll()
-    _, draft_msg = _dm_draft(bridge, "reply: Confirm your postcode QX9 please")
+    _dm_draft(bridge, "reply: Confirm your postcode QX9 please")
     bridge.x.send_dm("jane", "Secret Lane 1, postcode QX9")
     poll_dms(bridge, now=utcnow() + timedelta(seconds=61))
 

@@ -83,9 +83,24 @@ def build_stats(report: Report) -> list[Block]:
                 ]
             )
         ),
+        *_dm_blocks(report),
         context("Add `chart` (e.g. `/tweetcare stats 7d chart`) to post these as a chart in this channel."),
     ]
     return blocks
+
+
+def _dm_blocks(report: Report) -> list[Block]:
+    """Direct-message cases, counted apart from the public ones (issue 8)."""
+    if report.dms is None:
+        return []
+    dms = report.dms
+    rating = f"{dms.csat_average:.1f}/5 from {dms.csat_count}" if dms.csat_average is not None else "none yet"
+    return [
+        section(
+            f"*Direct messages*: {dms.cases} new DM cases\n"
+            f"{_durations('DM first response', dms.first_response)}\n*Customer rating (CSAT)*: {rating}"
+        )
+    ]
 
 
 def build_listen_list(lines: list[ListenLine], channel: str | None) -> list[Block]:
