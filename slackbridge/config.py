@@ -26,7 +26,7 @@ _X_KEYS = "the X developer portal, your app's 'Keys and tokens' page"
 DEFAULT_DATABASE_URL = "sqlite:///slackbridge.db"
 
 # Values in .env.example that look valid but point nowhere: copied as they are, they must stop start-up.
-_EXAMPLE_IDS = frozenset({"C0123ABCD", "C0456EFGH", "C0789IJKL", "U0123ABCD", "S0123ABCD"})
+_EXAMPLE_IDS = frozenset({"C0123ABCD", "C0456EFGH", "C0789IJKL", "U0123ABCD", "S0123ABCD", "G0123DMCARE"})
 _EXAMPLE_DATABASE_URL = "postgresql://user:password@host:5432/slackbridge"
 _DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
 _DATABASE_FORMS = "sqlite:///path/to/slackbridge.db or postgresql://user:password@host:5432/dbname"
