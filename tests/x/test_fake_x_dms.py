@@ -32,7 +32,7 @@ def test_dm_events_newest_first_with_senders_and_pages(fake_x: FakeX, x_client: 
     fake_x.send_dm("bob", "three")
     answer = requests.get(
         fake_x.url + "/2/dm_events",
-        params={"dm_event.fields": "sender_id,dm_conversation_id", "max_results": 2},
+        params={"dm_event.fields": "sender_id,dm_conversation_id", "max_results": "2"},
         auth=_oauth(fake_x),
         timeout=5,
     ).json()
