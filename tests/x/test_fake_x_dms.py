@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import requests
 from requests_oauthlib import OAuth1
@@ -54,6 +56,7 @@ def test_sending_shapes_closed_recipients_and_the_15_per_15_minutes_limit(
     fake_x: FakeX, x_client: XClient
 ) -> None:
     fake_x.access_level = "read-write-directmessages"
+    fake_x.clock = lambda: datetime(2026, 11, 29, 9, 1, tzinfo=UTC)  # one 15-minute window throughout
     jane = fake_x.add_user("jane")
     sent = x_client.send_dm("hello", participant_id=jane["id"])
     assert sent.event_id.isdigit() and sent.dm_conversation_id == f"{fake_x.brand_id}-{jane['id']}"
