@@ -45,12 +45,12 @@ def test_an_hour_of_polling_never_exceeds_15_reads_in_any_15_minutes(bridge: Bri
     bridge.services.dms.poll(now=clock())  # the first run: one page, the newest 100
     sent = 30
     times: list[float] = []
-    for step in range(180):  # an hour in 20-second ticks, faster than the 60 s setting ever polls
-        clock.advance(20)
-        if step % 2 == 0:  # customers keep writing: 250 more, so the poller has to page back
-            for _ in range(3):
-                bridge.x.send_dm(f"customer{sent % 3}", f"message {sent}")
-                sent += 1
+    for step in range(120):  # an hour in 30-second ticks, faster than the 60 s setting ever polls
+        clock.advance(30)
+        burst = 150 if step == 10 else 2 if step % 4 == 0 else 0  # a burst makes the poller page back
+        for _ in range(burst):
+            bridge.x.send_dm(f"customer{sent % 3}", f"message {sent}")
+            sent += 1
         before = _dm_reads(bridge)
         bridge.services.dms.poll(now=clock())
         if _dm_reads(bridge) > before:
