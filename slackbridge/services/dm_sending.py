@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from slackbridge.models import Case, Draft, TweetSource
 from slackbridge.services.deps import Deps
 from slackbridge.services.dm_rules import DM_TEXT_LIMIT, is_dm, is_group_dm
+from slackbridge.services.ingest import count_usage
 from slackbridge.text import TextCheck, check_tweet_text
 from slackbridge.x.types import PostedTweet, XError, XErrorKind
 
@@ -118,6 +119,9 @@ class DmSending:
         attempt, not yet recorded for another draft, with the same text."""
         first = draft.first_attempt_at or draft.approved_at or draft.updated_at
         page = self.deps.x.dm_events_with(case.customer_id)
+        if page.events:
+            with self.deps.session() as session:
+                count_usage(session, "dm_read", reads=len(page.events))
         brand_id = self.deps.brand().id
         candidates = [
             e
