@@ -24,7 +24,11 @@ from slackbridge.services.care import wire_care
 from slackbridge.services.cases import Cases
 from slackbridge.services.casework import Casework
 from slackbridge.services.compliance import Compliance
+from slackbridge.services.csat import Csat
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_access import DmAudience
+from slackbridge.services.dm_start import ContinueInDm
+from slackbridge.services.dms import DirectMessages
 from slackbridge.services.drafts import Drafts
 from slackbridge.services.home import HomeTab
 from slackbridge.services.inbox import Inbox
@@ -45,7 +49,7 @@ from slackbridge.services.stats import Stats
 from slackbridge.services.suggestions import Suggestions, load_canned_replies
 from slackbridge.services.triage import build_triage
 from slackbridge.slack.gateway import SlackGateway
-from slackbridge.slack.listeners import actions, ai_actions, casework, commands, events, sla, views
+from slackbridge.slack.listeners import actions, ai_actions, casework, commands, dms, events, sla, views
 from slackbridge.slack.surfaces import Surfaces
 from slackbridge.x.client import XClient
 
@@ -85,6 +89,11 @@ class Services:
     saved: SavedReplies = field(init=False)
     # retention: old post and draft text is wiped (SLACKBRIDGE_RETENTION_DAYS)
     retention: Retention = field(init=False)
+    # Direct messages as cases, CSAT (issue 8)
+    dms: DirectMessages = field(init=False)
+    continue_dm: ContinueInDm = field(init=False)
+    dm_audience: DmAudience = field(init=False)
+    csat: Csat = field(init=False)
 
 
 def build_slack_client(settings: Settings) -> WebClient:
@@ -190,6 +199,11 @@ def build_services(
     wire_turns(services)
     services.saved.import_canned(canned)  # the canned replies file is an import, once per title
     services.retention = Retention(deps)
+    services.dms = DirectMessages(deps, surfaces)
+    services.continue_dm = ContinueInDm(deps, drafts)
+    services.dm_audience = DmAudience(deps)
+    services.csat = Csat(deps, surfaces)
+    cases.on_resolved = services.csat.case_resolved
     return services
 
 
@@ -216,7 +230,7 @@ def build_app(settings: Settings, services: Services, *, process_before_response
         # Bolt resets the level of the logger named after the app on every request: keep it off ours.
         name="slackbridge.slack.bolt",
     )
-    for surface in (actions, events, views, commands, casework, sla):
+    for surface in (actions, events, views, commands, casework, sla, dms):
         surface.register(app, services)
     ai_actions.register(app, services)
 

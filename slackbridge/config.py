@@ -38,7 +38,7 @@ _X_KEYS = "the X developer portal, your app's 'Keys and tokens' page"
 DEFAULT_DATABASE_URL = "sqlite:///slackbridge.db"
 
 # Values in .env.example that look valid but point nowhere: copied as they are, they must stop start-up.
-_EXAMPLE_IDS = frozenset({"C0123ABCD", "C0456EFGH", "C0789IJKL", "U0123ABCD", "S0123ABCD"})
+_EXAMPLE_IDS = frozenset({"C0123ABCD", "C0456EFGH", "C0789IJKL", "U0123ABCD", "S0123ABCD", "G0123DMCARE"})
 _EXAMPLE_DATABASE_URL = "postgresql://user:password@host:5432/slackbridge"
 _DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
 _DATABASE_FORMS = "sqlite:///path/to/slackbridge.db or postgresql://user:password@host:5432/dbname"
@@ -98,6 +98,10 @@ class Settings:
     writing_minutes: float = 5.0
     # retention: post and draft text older than this many days is wiped (None keeps it)
     retention_days: int | None = None
+    # Direct messages as cases, and CSAT (issue 8)
+    dm_channel: str | None = None  # private channel for DM cases; DMs are off when unset
+    dm_poll_seconds: float = 60.0
+    csat: bool = False
 
     @property
     def socket_mode(self) -> bool:
@@ -325,6 +329,14 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         r.problems.append(
             f"SLACKBRIDGE_ESCALATE_TO must be a user ID (U…/W…) or user-group ID (S…), not {escalate_to!r}."
         )
+    dm_channel = r.get("SLACKBRIDGE_DM_CHANNEL")
+    r.example_id("SLACKBRIDGE_DM_CHANNEL", dm_channel)
+    if dm_channel and not _placeholder(dm_channel) and not _CHANNEL.match(dm_channel):
+        r.problems.append(f"SLACKBRIDGE_DM_CHANNEL must be a channel ID like G0123ABCD, not {dm_channel!r}.")
+    if r.flag("SLACKBRIDGE_CSAT") and not dm_channel:
+        r.problems.append(
+            "SLACKBRIDGE_CSAT needs SLACKBRIDGE_DM_CHANNEL: the rating is asked and read by DM."
+        )
 
     settings = Settings(
         slack_bot_token=bot_token,
@@ -368,6 +380,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         approval_reminder=r.duration("SLACKBRIDGE_APPROVAL_REMINDER", 600.0, maximum=7 * 86400),
         writing_minutes=r.number("SLACKBRIDGE_WRITING_MINUTES", 5.0, minimum=0, maximum=60),
         retention_days=r.whole("SLACKBRIDGE_RETENTION_DAYS", minimum=1, maximum=36500),
+        # Direct messages (issue 8): X allows 15 DM reads per 15 minutes, so never poll faster than 60 s.
+        dm_channel=dm_channel,
+        dm_poll_seconds=r.number("SLACKBRIDGE_DM_POLL_SECONDS", 60.0, minimum=60, maximum=86400),
+        csat=r.flag("SLACKBRIDGE_CSAT"),
     )
     if r.problems:
         raise ConfigError(r.problems)

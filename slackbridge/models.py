@@ -61,6 +61,8 @@ class CaseSource(enum.StrEnum):
     MENTION = "mention"
     LISTEN = "listen"  # found by keyword listening: can be watched, not answered by API
     TRACKED = "tracked"  # opened by hand with /tweetcare track
+    # Direct messages (issue 8)
+    DM = "dm"  # a direct-message conversation, shown only in the private DM channel
 
 
 class TweetSource(enum.StrEnum):
@@ -68,6 +70,9 @@ class TweetSource(enum.StrEnum):
     LISTEN = "listen"
     TRACKED = "tracked"
     OURS = "ours"
+    # Direct messages (issue 8): a DM event, from the customer or sent by us (from X's app or by slackbridge)
+    DM = "dm"
+    DM_OURS = "dm_ours"
 
 
 class DraftStatus(enum.StrEnum):
@@ -129,6 +134,10 @@ class AuditAction(enum.StrEnum):
     SAVED_REPLY_REMOVED = "saved_reply_removed"
     # outcomes and retention
     TEXT_WIPED = "text_wiped"
+    # Direct messages and CSAT (issue 8)
+    CASE_CONTINUED_IN_DM = "case_continued_in_dm"
+    CSAT_ASKED = "csat_asked"
+    CSAT_ANSWERED = "csat_answered"
 
 
 def _enum_col(length: int = 20, *, index: bool = False, nullable: bool = False) -> Any:
@@ -190,7 +199,13 @@ class Case(SQLModel, table=True):
     # outcomes and stats: how the case ended and how long it took from opening to (the last) resolve
     outcome: CaseOutcome | None = _enum_col(nullable=True)
     resolution_seconds: int | None = None
-    csat_score: int | None = None  # also added by the CSAT change
+    # Direct messages (issue 8): X's conversation id of a DM case, the public case it continues (or, on a
+    # public case, the DM case it moved to), and the satisfaction rating asked once after resolving.
+    dm_conversation_id: str | None = Field(default=None, max_length=80)
+    linked_case_id: int | None = Field(default=None)
+    csat_asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    csat_score: int | None = Field(default=None)
+    csat_answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Tweet(SQLModel, table=True):
@@ -262,6 +277,8 @@ class Draft(SQLModel, table=True):
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # retention: when the text was wiped for being older than SLACKBRIDGE_RETENTION_DAYS (the row stays)
     text_wiped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Direct messages (issue 8): X's refusal cannot change on a retry (reply rule, DMs closed to us)
+    no_retry: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Cursor(SQLModel, table=True):

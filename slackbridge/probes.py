@@ -204,6 +204,8 @@ class SlackProbe:
         pairs += [(f"SLACKBRIDGE_CATEGORY_CHANNELS ({name})", c) for name, c in s.category_channels.items()]
         if s.listen_channel:
             pairs.append(("SLACKBRIDGE_LISTEN_CHANNEL", s.listen_channel))
+        if s.dm_channel:
+            pairs.append(("SLACKBRIDGE_DM_CHANNEL", s.dm_channel))
         for setting, channel in pairs:
             if channel and channel not in seen:
                 seen.add(channel)

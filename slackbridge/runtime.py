@@ -71,6 +71,12 @@ class Runtime:
         finally:
             self.services.ingest.deliver_pending()
 
+    def dm_round(self) -> int:
+        try:
+            return self.services.dms.poll()
+        finally:
+            self.services.ingest.deliver_pending()
+
     def add_default_pollers(self) -> None:
         settings = self.services.deps.settings
         self.add_poller("mentions", self.mentions_round, settings.poll_seconds)
@@ -86,6 +92,8 @@ class Runtime:
             self.add_poller("reminders", self.services.reminders.sweep, REMINDER_SECONDS)
         if settings.retention_days is not None:
             self.add_poller("retention", self.services.retention.sweep, RETENTION_SECONDS)
+        if settings.dm_channel:  # direct messages (issue 8)
+            self.add_poller("dms", self.dm_round, settings.dm_poll_seconds)
 
     def add_default_loops(self) -> None:
         """What every process does, web-only ones included."""

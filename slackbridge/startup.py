@@ -59,6 +59,10 @@ def _run_findings(settings: Settings, *, http: bool, host: str, port: int) -> It
         # asking for a second connection URL here would only leave one unused.
         for setting, channel in slack.configured_channels():
             yield slack.channel(setting, channel)
+        if settings.dm_channel:  # direct messages (issue 8): their channel must be private
+            from slackbridge.dm_probe import probe_dm_channel
+
+            yield probe_dm_channel(settings, slack.client)
     x = build_x_client(settings)
     found, brand = probe_x_account(settings, x)
     yield from found

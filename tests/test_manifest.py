@@ -63,6 +63,9 @@ def test_scopes_are_exactly_those_the_code_calls_for() -> None:
         "conversations_open": "im:write",  # a stats chart sent privately
         "conversations_history": "channels:history",  # finding a card whose answer was lost
         "conversations_replies": "channels:history",
+        # the private DM channel: checked at start-up, and its members may see DM cases (issue 8)
+        "conversations_info": "groups:read",
+        "conversations_members": "groups:read",
     }
     code = _code()
     used = {scope for method, scope in needed_by_method.items() if re.search(rf"\b{method}\b", code)}

@@ -21,12 +21,19 @@ from slackbridge.models import (
     DraftOrigin,
     DraftStatus,
     Tweet,
-    TweetSource,
     utcnow,
 )
 from slackbridge.services import audit, turns
 from slackbridge.services.cases import Cases
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_sending import (
+    DmSending,
+    describe_dm_error,
+    dm_case_of,
+    no_retry,
+    reply_check,
+    sent_fields,
+)
 from slackbridge.services.drafts import Drafts
 from slackbridge.services.ingest import count_usage
 from slackbridge.services.notices import Notices
@@ -34,7 +41,7 @@ from slackbridge.services.outcome import Outcome
 from slackbridge.services.sla_clock import close_turn
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces import card_key, draft_key
-from slackbridge.text import check_tweet_text, tweet_url
+from slackbridge.text import tweet_url
 from slackbridge.x.types import PostedTweet, XError, XErrorKind
 
 logger = logging.getLogger(__name__)
@@ -109,6 +116,7 @@ class Approval:
         self.approvers = approvers
         self.notices = Notices(deps)  # approval turns: the writer hears what became of their draft
         self.four_eyes: Callable[[int, str], str | None] = lambda draft_id, user: None  # set by app.py
+        self.dms = DmSending(deps)  # drafts of DM cases go out as direct messages (issue 8)
 
     def approve(
         self, draft_id: int, *, user: str, expected_version: int, redelivered: bool = False
@@ -194,12 +202,19 @@ class Approval:
                 )
 
         try:
-            posted = self.deps.x.post_reply(draft.text, draft.in_reply_to_tweet_id)
+            posted = self._post(draft)
         except XError as exc:
             self._mark_failed(draft_id, exc, actor=user)
             return Outcome(False, None)
         self._mark_sent(draft_id, posted, actor=user)
         return Outcome(True)
+
+    def _post(self, draft: Draft) -> PostedTweet:
+        with self.deps.session() as session:
+            dm_case = dm_case_of(session, draft)
+        if dm_case is not None:
+            return self.dms.post(draft, dm_case)
+        return self.deps.x.post_reply(draft.text, draft.in_reply_to_tweet_id)
 
     def _blocking_problem(self, draft_id: int, user: str) -> str | None:
         """What stops a draft from going out as it is: X's length, and for a machine-made draft that no
@@ -210,7 +225,7 @@ class Approval:
             if draft is None:
                 return None
             problems: list[str] = []
-            check = check_tweet_text(draft.text)
+            check = reply_check(session, draft.case_id, draft.text)
             if not check.ok and check.problem:
                 problems.append(check.problem)
             if draft.origin != DraftOrigin.HUMAN and draft.edited_by is None:
@@ -287,6 +302,10 @@ class Approval:
 
         X rewrites links to t.co in the text it returns, so the reply target and time decide; the text
         only picks between several candidates. Replies already recorded for other drafts are skipped."""
+        with self.deps.session() as session:
+            dm_case = dm_case_of(session, draft)
+        if dm_case is not None:
+            return self.dms.find(draft, dm_case)
         first = draft.first_attempt_at or draft.approved_at or draft.updated_at
         try:
             own = self.deps.x.recent_own_tweets(self.deps.brand().id, start_time=first - RECONCILE_SLACK)
@@ -339,8 +358,8 @@ class Approval:
                         text=posted.text,
                         created_at=now,
                         in_reply_to_tweet_id=draft.in_reply_to_tweet_id,
-                        source=TweetSource.OURS,
                         case_id=case.id,
+                        **sent_fields(case),
                     )
                 )
             if case.status == CaseStatus.OPEN:
@@ -351,7 +370,7 @@ class Approval:
             close_turn(case)
             case.updated_at = now
             session.add(case)
-            count_usage(session, "post", writes=1)
+            count_usage(session, "dm_send" if dm_case_of(session, draft) else "post", writes=1)
             action = AuditAction.DRAFT_RECONCILED if reconciled else AuditAction.DRAFT_SENT
             audit.record(
                 session,
@@ -389,6 +408,9 @@ class Approval:
                 customer = session.get(Customer, target.author_id)
                 target_url = tweet_url(customer.username if customer else None, target.id)
             message = describe_x_error(error, brand=self.deps.brand_username(), target_url=target_url)
+            dm_draft = dm_case_of(session, draft) is not None
+            if dm_draft:
+                message = describe_dm_error(error, brand=self.deps.brand_username())
             failed = session.execute(
                 update(Draft)
                 .where(col(Draft.id) == draft_id, col(Draft.status) == DraftStatus.SENDING)
@@ -396,6 +418,7 @@ class Approval:
                     status=DraftStatus.FAILED,
                     last_error=message,
                     error_ambiguous=error.ambiguous,
+                    no_retry=no_retry(error, dm=dm_draft, dms_enabled=bool(self.deps.settings.dm_channel)),
                     updated_at=utcnow(),
                 )
             ).rowcount  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlmodel import Session, col, select, update
 
@@ -30,7 +31,9 @@ def customer_tweets(session: Session, case: Case) -> list[Tweet]:
         session.exec(
             select(Tweet)
             .where(
-                Tweet.case_id == case.id, Tweet.source != TweetSource.OURS, col(Tweet.deleted_at).is_(None)
+                Tweet.case_id == case.id,
+                col(Tweet.source).not_in([TweetSource.OURS, TweetSource.DM_OURS]),
+                col(Tweet.deleted_at).is_(None),
             )
             .order_by(col(Tweet.created_at), col(Tweet.id))
         )
@@ -46,6 +49,8 @@ class Cases:
     def __init__(self, deps: Deps, surfaces: Surfaces) -> None:
         self.deps = deps
         self.surfaces = surfaces
+        # Set by the app: what follows a resolve (the CSAT question by DM, issue 8).
+        self.on_resolved: Callable[[int], object] | None = None
 
     def refresh_card(self, case_id: int) -> None:
         """The case changed outside a service transaction: show it on its card (newest state wins)."""
@@ -94,4 +99,6 @@ class Cases:
                     session.add(reopened)
             self.surfaces.touch(session, card_key(case_id))
         self.surfaces.show(card_key(case_id))
+        if status == CaseStatus.RESOLVED and self.on_resolved is not None:
+            self.on_resolved(case_id)
         return DONE

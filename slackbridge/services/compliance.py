@@ -12,6 +12,7 @@ from slackbridge.models import AuditAction, Case, Cursor, Tweet, utcnow
 from slackbridge.services import audit
 from slackbridge.services.cases import Cases
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_rules import DM_SOURCES
 from slackbridge.services.ingest import count_usage
 from slackbridge.slack.surfaces import card_key, followup_key
 
@@ -64,7 +65,14 @@ class Compliance:
         if not self._due():
             return 0
         with self.deps.session() as session:
-            ids = list(session.exec(select(Tweet.id).where(col(Tweet.deleted_at).is_(None))))
+            ids = list(
+                session.exec(
+                    select(Tweet.id).where(
+                        col(Tweet.deleted_at).is_(None),
+                        col(Tweet.source).not_in(DM_SOURCES),  # DMs are not posts: X's checks are for posts
+                    )
+                )
+            )
         if not ids:
             self._set_state(DONE_CURSOR, utcnow().isoformat())
             return 0
@@ -101,6 +109,7 @@ class Compliance:
                 session.exec(
                     select(Tweet.id).where(
                         col(Tweet.deleted_at).is_(None),
+                        col(Tweet.source).not_in(DM_SOURCES),
                         sa.or_(col(Tweet.created_at) >= since, col(Tweet.stored_at) >= since),
                     )
                 )

@@ -25,11 +25,13 @@ from slackbridge.models import (
 from slackbridge.services import audit
 from slackbridge.services.cases import case_for_thread, latest_customer_tweet
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_rules import DM_SOURCES, is_group_dm
+from slackbridge.services.dm_sending import GROUP_READ_ONLY, reply_check
 from slackbridge.services.outcome import DONE, Outcome, refused
 from slackbridge.services.turns import answered_in, current_turn
 from slackbridge.slack.blocks.draft import DraftView
 from slackbridge.slack.surfaces import Surfaces, draft_key
-from slackbridge.text import check_tweet_text, clean_optional, clean_text, slack_to_plain
+from slackbridge.text import clean_optional, clean_text, slack_to_plain
 
 logger = logging.getLogger(__name__)
 
@@ -176,14 +178,16 @@ class Drafts:
         # Slack text can carry what the store refuses (a NUL on PostgreSQL): clean it, never drop the draft.
         text, notes = clean_text(text), clean_optional(notes)
         ai_model = clean_optional(ai_model, AI_MODEL_LIMIT)
-        check = check_tweet_text(text)
         homes = self.surfaces.approver_homes()  # a new draft waits for them on their Home tab
         with self.deps.session() as session:
             case = session.get(Case, case_id)
             if case is None:
                 return DraftOutcome(problem=messages.CASE_GONE)
+            check = reply_check(session, case_id, text)
             if case.source == CaseSource.LISTEN:
                 return DraftOutcome(problem=messages.LISTEN_NO_API_REPLY)
+            if is_group_dm(case):
+                return DraftOutcome(problem=GROUP_READ_ONLY)
             if source_key:
                 existing = session.exec(select(Draft).where(Draft.source_key == source_key)).first()
                 if existing is not None and not show_existing:  # a retried Slack event: already saved
@@ -261,6 +265,8 @@ class Drafts:
     def _notes(self, target: Tweet, notes: str | None, length_problem: str | None) -> str | None:
         parts = [n for n in (notes, length_problem) if n]
         brand = self.deps.brand_username()
+        if target.source in DM_SOURCES:  # X's reply rule is about public replies
+            return " ".join(parts) or None
         if brand and f"@{brand.lower()}" not in target.text.lower() and not target.quoted_tweet_id:
             parts.append(messages.reply_rule(brand))
         return " ".join(parts) or None
@@ -275,7 +281,9 @@ class Drafts:
     def edit(self, draft_id: int, *, editor: str, text: str, expected_version: int) -> DraftOutcome:
         """Replace the text; any approval is reset, and a stale edit (someone else's first) is refused."""
         text = clean_text(text)
-        check = check_tweet_text(text)
+        with self.deps.session() as session:
+            current = session.get(Draft, draft_id)
+            check = reply_check(session, current.case_id if current else None, text)
         if not check.ok:
             return DraftOutcome(draft_id=draft_id, problem=check.problem)
         homes = self.surfaces.approver_homes()  # the text in their approval list changes
@@ -300,6 +308,7 @@ class Drafts:
                     last_error=None,
                     changes_requested_by=None,
                     changes_reason=None,
+                    no_retry=False,
                     updated_at=utcnow(),
                 )
             )

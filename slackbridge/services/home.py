@@ -8,6 +8,7 @@ from typing import Any
 
 from slackbridge.services.approval import Approvers
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_access import DmAudience
 from slackbridge.services.lookups import Lookups
 from slackbridge.services.stats import Stats
 from slackbridge.slack.blocks.home import HomeData, build_home
@@ -28,18 +29,20 @@ class HomeTab:
         self.stats = stats
         self.approvers = approvers
         self.surfaces = surfaces
+        self.dm_audience = DmAudience(deps)
         surfaces.home.data = self.view
         surfaces.home.is_approver = approvers.is_approver
 
     def data(self, user: str, notice: str | None = None) -> HomeData:
         is_approver = self.approvers.is_approver(user)
+        dms = self.dm_audience.sees_dms(user)  # DM cases only for people in the DM channel (issue 8)
         return HomeData(
             notice=notice,
             user_id=user,
             is_approver=is_approver,
-            mine=self.lookups.mine(user),
-            pending=self.lookups.pending(limit=10) if is_approver else None,
-            oldest=self.lookups.queue(limit=10),
+            mine=self.lookups.mine(user, with_dms=dms),
+            pending=self.lookups.pending(limit=10, with_dms=dms) if is_approver else None,
+            oldest=self.lookups.queue(limit=10, with_dms=dms),
             today=self.stats.today(),
         )
 

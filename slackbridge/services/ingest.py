@@ -27,6 +27,7 @@ from slackbridge.services import audit
 from slackbridge.services.cases import Cases
 from slackbridge.services.claims import ClaimLost, DeliveryClaims
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_rules import keeps_case_status
 from slackbridge.services.sla_clock import open_turn
 from slackbridge.services.storing import store_tweets
 from slackbridge.slack.gateway import SlackError
@@ -45,6 +46,8 @@ CASE_SOURCE = {
     TweetSource.MENTION: CaseSource.MENTION,
     TweetSource.LISTEN: CaseSource.LISTEN,
     TweetSource.TRACKED: CaseSource.TRACKED,
+    TweetSource.DM: CaseSource.DM,
+    TweetSource.DM_OURS: CaseSource.DM,
 }
 
 
@@ -191,11 +194,12 @@ class Ingest:
         case = session.exec(select(Case).where(Case.conversation_id == tweet.conversation_id)).first()
         if case is not None:
             tweet.case_id = case.id
-            if case.status != CaseStatus.OPEN and tweet.source != TweetSource.LISTEN:
+            kept = tweet.source == TweetSource.LISTEN or keeps_case_status(case, tweet)
+            if case.status != CaseStatus.OPEN and not kept:
                 case.status, case.resolved_at = CaseStatus.OPEN, None
                 case.outcome, case.resolution_seconds = None, None  # the next resolve says how it ended
                 audit.record(session, AuditAction.CASE_REOPENED, case_id=case.id, tweet_id=tweet.id)
-            if case.waiting_since is None and case.status == CaseStatus.OPEN:
+            if case.waiting_since is None and case.status == CaseStatus.OPEN and not kept:
                 case.waiting_since = tweet.created_at
                 open_turn(case, self.deps.settings.sla, tweet.created_at)  # the next response is due
             case.updated_at = utcnow()

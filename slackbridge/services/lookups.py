@@ -22,6 +22,7 @@ from slackbridge.models import (
     Tweet,
 )
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_access import DM_MASK
 from slackbridge.services.links import ThreadLinks
 
 HISTORY_LIMIT = 15
@@ -104,23 +105,28 @@ def find_customer(session: Session, handle: str) -> Customer | None:
     ).first()
 
 
+def _dm_filter(with_dms: bool) -> sa.ColumnElement[bool]:
+    """DM cases are listed only to people in the DM channel."""
+    return sa.true() if with_dms else col(Case.source) != CaseSource.DM
+
+
 class Lookups:
     def __init__(self, deps: Deps, links: ThreadLinks) -> None:
         self.deps = deps
         self.links = links
 
-    def customer(self, handle: str) -> CustomerProfile | None:
-        """Profile, every case newest first (with the reply we sent) and the staff notes."""
+    def customer(self, handle: str, *, with_dms: bool = False) -> CustomerProfile | None:
+        """Profile, every case newest first (with the reply we sent) and the staff notes; DM cases only
+        `with_dms` (for people in the DM channel)."""
         with self.deps.session() as session:
             customer = find_customer(session, handle)
             if customer is None:
                 return None
-            total = session.exec(
-                select(func.count()).select_from(Case).where(Case.customer_id == customer.id)
-            ).one()
+            theirs = sa.and_(col(Case.customer_id) == customer.id, _dm_filter(with_dms))
+            total = session.exec(select(func.count()).select_from(Case).where(theirs)).one()
             cases = session.exec(
                 select(Case)
-                .where(Case.customer_id == customer.id)
+                .where(theirs)
                 .order_by(col(Case.created_at).desc(), col(Case.id).desc())
                 .limit(HISTORY_LIMIT)
             ).all()
@@ -154,12 +160,13 @@ class Lookups:
             [line] = self._lines(session, [case], with_reply=True)
             return line
 
-    def queue(self, limit: int = LIST_LIMIT) -> Listing[CaseLine]:
+    def queue(self, limit: int = LIST_LIMIT, *, with_dms: bool = False) -> Listing[CaseLine]:
         """Open cases waiting on us: breached first, then oldest first (listening hits wait on nobody)."""
         where = sa.and_(
             col(Case.status) == CaseStatus.OPEN,
             col(Case.waiting_since).is_not(None),
             col(Case.source) != CaseSource.LISTEN,
+            _dm_filter(with_dms),
         )
         with self.deps.session() as session:
             total = session.exec(select(func.count()).select_from(Case).where(where)).one()
@@ -171,7 +178,7 @@ class Lookups:
             ).all()
             return Listing(self._lines(session, list(cases)), int(total))
 
-    def mine(self, user: str, limit: int = 10) -> list[CaseLine]:
+    def mine(self, user: str, limit: int = 10, *, with_dms: bool = False) -> list[CaseLine]:
         """Unresolved cases assigned to this person or with a draft they wrote, most recent first."""
         drafted = select(Draft.case_id).where(Draft.author_id == user)
         with self.deps.session() as session:
@@ -180,23 +187,27 @@ class Lookups:
                 .where(
                     Case.status != CaseStatus.RESOLVED,
                     sa.or_(col(Case.assignee_id) == user, col(Case.id).in_(drafted)),
+                    _dm_filter(with_dms),
                 )
                 .order_by(BREACHED_FIRST, col(Case.updated_at).desc())
                 .limit(limit)
             ).all()
             return self._lines(session, list(cases))
 
-    def pending(self, limit: int = LIST_LIMIT) -> Listing[PendingLine]:
-        """Drafts waiting for an approver, oldest first."""
+    def pending(self, limit: int = LIST_LIMIT, *, with_dms: bool = False) -> Listing[PendingLine]:
+        """Drafts waiting for an approver, oldest first (a DM draft's text is never listed)."""
         with self.deps.session() as session:
             total = session.exec(
-                select(func.count()).select_from(Draft).where(Draft.status == DraftStatus.PENDING)
+                select(func.count())
+                .select_from(Draft)
+                .join(Case, col(Case.id) == Draft.case_id)
+                .where(Draft.status == DraftStatus.PENDING, _dm_filter(with_dms))
             ).one()
             rows = session.exec(
                 select(Draft, Case, Customer)
                 .join(Case, col(Case.id) == Draft.case_id)
                 .join(Customer, col(Customer.id) == Case.customer_id, isouter=True)
-                .where(Draft.status == DraftStatus.PENDING)
+                .where(Draft.status == DraftStatus.PENDING, _dm_filter(with_dms))
                 .order_by(col(Draft.created_at), col(Draft.id))
                 .limit(limit)
             ).all()
@@ -205,7 +216,7 @@ class Lookups:
                     draft_id=draft.id or 0,
                     version=draft.version,
                     case_id=draft.case_id,
-                    text=draft.text,
+                    text=DM_MASK if case.source == CaseSource.DM else draft.text,
                     author_id=draft.author_id,
                     created_at=draft.created_at,
                     username=customer.username if customer else "unknown",
@@ -241,7 +252,9 @@ class Lookups:
             assert case.id is not None
             root = roots.get(case.root_tweet_id)
             text = "(deleted on X)" if root is None or root.deleted_at else root.text
-            if root is not None and root.text_wiped_at is not None and root.deleted_at is None:
+            if case.source == CaseSource.DM:  # DM text stays in the private DM channel
+                text = DM_MASK
+            elif root is not None and root.text_wiped_at is not None and root.deleted_at is None:
                 text = "(text removed: older than the retention period)"
             lines.append(
                 CaseLine(
@@ -255,7 +268,7 @@ class Lookups:
                     username=names.get(case.customer_id, "unknown"),
                     assignee_id=case.assignee_id,
                     waiting_since=case.waiting_since,
-                    reply=replies.get(case.id),
+                    reply=None if case.source == CaseSource.DM else replies.get(case.id),
                     thread_link=self.links.thread(case.channel_id, case.thread_ts),
                     breached=case.status == CaseStatus.OPEN and case.sla_state == SlaState.BREACHED,
                 )

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session, col, select
 
-from slackbridge.models import Case, Customer, Draft, DraftStatus, Tweet, TweetSource
+from slackbridge.models import Case, CaseSource, Customer, Draft, DraftStatus, Tweet, TweetSource
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_rules import DM_SOURCES
 from slackbridge.services.links import ThreadLinks
 from slackbridge.services.substring import substring_ids, wants_substrings
 
@@ -146,7 +147,12 @@ class Search:
             select(Tweet, Case, Customer)
             .join(Case, col(Case.id) == Tweet.case_id, isouter=True)
             .join(Customer, col(Customer.id) == Tweet.author_id, isouter=True)
-            .where(col(Tweet.id).in_(list(scores)), col(Tweet.deleted_at).is_(None))
+            .where(
+                col(Tweet.id).in_(list(scores)),
+                col(Tweet.deleted_at).is_(None),
+                col(Tweet.source).not_in(DM_SOURCES),  # DM text stays in the private DM channel
+                col(Case.source).is_(None) | (col(Case.source) != CaseSource.DM),
+            )
         ).all()
         return [
             SearchHit(
@@ -170,7 +176,11 @@ class Search:
             select(Draft, Case)
             .join(Case, col(Case.id) == Draft.case_id)
             # A sent draft is already found as our reply on X (source "ours"); show it once.
-            .where(col(Draft.id).in_(list(scores)), Draft.status != DraftStatus.SENT)
+            .where(
+                col(Draft.id).in_(list(scores)),
+                Draft.status != DraftStatus.SENT,
+                col(Case.source) != CaseSource.DM,
+            )
         ).all()
         return [
             SearchHit(

@@ -26,6 +26,7 @@ from slackbridge.models import (
 from slackbridge.services import figures
 from slackbridge.services.audit import SYSTEM
 from slackbridge.services.deps import Deps
+from slackbridge.services.dm_stats import DmStats, dm_stats
 from slackbridge.services.figures import Backlog, Durations, Target, durations
 from slackbridge.services.listening import reads_today
 from slackbridge.services.periods import Period, last_days
@@ -74,6 +75,9 @@ class Report:
     def label(self) -> str:
         return self.period.label if self.period else f"Last {self.days} days"
 
+    # Direct messages (issue 8): DM cases are counted apart from the public ones above
+    dms: DmStats | None = None
+
 
 @dataclass(frozen=True)
 class Today:
@@ -85,7 +89,8 @@ class Today:
 
 
 def _not_listening() -> sa.ColumnElement[bool]:
-    return col(Case.source) != CaseSource.LISTEN
+    """Public cases: listening hits wait on nobody, and DM cases are counted apart (`Report.dms`)."""
+    return col(Case.source).not_in([CaseSource.LISTEN, CaseSource.DM])
 
 
 class Stats:
@@ -162,6 +167,7 @@ class Stats:
                 .group_by(col(XUsage.day))
             ).all()
             today_reads = reads_today(session)
+            dms = dm_stats(session, since=start, until=end)
         volume: dict[date, Counter[str]] = {
             period.first + timedelta(days=offset): Counter() for offset in range(period.days)
         }
@@ -199,6 +205,7 @@ class Stats:
             within_target_by_day=figures.within_target_by_day(
                 ((c, r, due) for _, c, _, r, due in cases), now
             ),
+            dms=dms if dms.cases or dms.csat_count else None,
         )
 
     def today(self) -> Today:

@@ -7,6 +7,7 @@ from collections import Counter
 from sqlmodel import Session, col, select
 
 from slackbridge.models import Case, Customer, Draft, DraftStatus, Tweet, TweetSource
+from slackbridge.services.dm_rules import DM_SOURCES, OUR_SOURCES
 from slackbridge.text import truncate
 
 CONVERSATION_POSTS = 10
@@ -20,7 +21,8 @@ def approved_pairs(session: Session, *, limit: int = APPROVED_POOL) -> list[tupl
         select(Tweet.text, Draft.text)
         .select_from(Draft)
         .join(Tweet, col(Tweet.id) == col(Draft.in_reply_to_tweet_id))
-        .where(Draft.status == DraftStatus.SENT)
+        # DMs are private: never examples for replies that may be public
+        .where(Draft.status == DraftStatus.SENT, col(Tweet.source).not_in(DM_SOURCES))
         .order_by(col(Draft.sent_at).desc())
         .limit(limit)
     ).all()
@@ -38,7 +40,7 @@ def conversation(session: Session, case: Case, target: Tweet) -> list[tuple[str,
     ).all()
     result: list[tuple[str, str]] = []
     for tweet in reversed(rows):
-        if tweet.source == TweetSource.OURS:
+        if tweet.source in OUR_SOURCES:
             speaker = "brand"
         elif tweet.author_id == target.author_id:
             speaker = "customer"

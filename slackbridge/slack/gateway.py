@@ -241,6 +241,26 @@ class SlackGateway:
         response = self._call("conversations.open", self.client.conversations_open, users=user)
         return str(response["channel"]["id"])
 
+    def channel_members(self, channel: str) -> set[str]:
+        """Members of a channel (the DM channel decides who may see DM cases); cached like groups."""
+        key = f"members:{channel}"
+        cached = self._cached(key)
+        if cached is not None:
+            return set(cached)
+        members: set[str] = set()
+        cursor = None
+        while True:
+            page: dict[str, str] = {"cursor": cursor} if cursor else {}
+            response = self._call(
+                "conversations.members", self.client.conversations_members, channel=channel, **page
+            )
+            members.update(response.get("members") or [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        self._remember(key, sorted(members))
+        return members
+
     def upload_file(
         self,
         channel: str,

@@ -34,6 +34,8 @@ class ActionId(enum.StrEnum):
     SAVED_REPLY = "draft_saved_reply"
     # outcomes
     RESOLVE_AS = "case_resolve_as"  # the outcome picker; RESOLVE stays for cards posted before it
+    # Direct messages (issue 8)
+    CONTINUE_IN_DM = "case_continue_in_dm"
 
 
 class CallbackId(enum.StrEnum):
@@ -43,6 +45,8 @@ class CallbackId(enum.StrEnum):
     SNOOZE = "case_snooze"
     # approval turns
     REQUEST_CHANGES = "draft_request_changes"
+    # Direct messages (issue 8)
+    FIRST_DM = "dm_first"
 
 
 class BlockId(enum.StrEnum):

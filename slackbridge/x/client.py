@@ -15,6 +15,7 @@ import requests
 import tweepy
 
 from slackbridge.text import decode_x_text
+from slackbridge.x.dms import DmCalls
 from slackbridge.x.errors import XErrorMapper
 from slackbridge.x.parse import (
     EXPANSIONS,
@@ -55,7 +56,7 @@ _LOOKUP_BATCH = 100  # GET /2/tweets takes at most 100 ids
 _OWN_TWEETS_MAX_PAGES = 5
 
 
-class XClient:
+class XClient(DmCalls):
     """The only place slackbridge talks to X; every failure comes out as an XError."""
 
     def __init__(

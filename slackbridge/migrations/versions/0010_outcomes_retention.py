@@ -20,13 +20,12 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-CASE_COLUMNS = ("outcome", "resolution_seconds", "csat_score")
+CASE_COLUMNS = ("outcome", "resolution_seconds")
 
 
 def upgrade() -> None:
     op.add_column("case", sa.Column("outcome", sa.String(length=20), nullable=True))
     op.add_column("case", sa.Column("resolution_seconds", sa.Integer(), nullable=True))
-    op.add_column("case", sa.Column("csat_score", sa.Integer(), nullable=True))
     op.add_column("tweet", sa.Column("text_wiped_at", slackbridge.models.UTCDateTime(), nullable=True))
     op.add_column("draft", sa.Column("text_wiped_at", slackbridge.models.UTCDateTime(), nullable=True))
 

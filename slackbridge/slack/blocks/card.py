@@ -72,6 +72,8 @@ class CardView:
     clock: ClockView | None = None  # service levels: the open turn's due time and state
     writing_by: str | None = None  # team: someone has the reply window open (not expired)
     outcome: str | None = None  # how a resolved case ended
+    # Direct messages (issue 8): the case can move to a DM with the customer
+    dm_enabled: bool = False
 
 
 def author_line(author: AuthorView) -> str:
@@ -190,6 +192,8 @@ def build_case_card(view: CardView) -> list[Block]:
         buttons.append(button("Write a reply", ActionId.WRITE_REPLY, ref, style="primary"))
         if view.suggestions_enabled:
             buttons.append(button("Suggest reply", ActionId.SUGGEST, ref))
+    if view.dm_enabled:
+        buttons.append(button("Continue in DM", ActionId.CONTINUE_IN_DM, ref))
     if view.status != "resolved":
         buttons.extend(owner_buttons(view.case_id, view.assignee_id))
     if view.status == "resolved":

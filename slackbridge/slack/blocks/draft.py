@@ -40,6 +40,12 @@ class DraftView:
     followup: bool = False
     changes_requested_by: str | None = None
     changes_reason: str | None = None
+    # Direct messages (issue 8)
+    dm: bool = False  # a draft of a DM case: sent as a direct message
+    limit: int = TWEET_LIMIT
+    retry: bool = True  # False when X's refusal cannot change on a retry
+    continue_in_dm: bool = False  # offered instead of Retry when X refused a public reply by its rule
+    case_id: int | None = None
 
 
 def _origin(view: DraftView) -> str:
@@ -57,7 +63,7 @@ def draft_fallback(view: DraftView) -> str:
 def build_draft_message(view: DraftView) -> list[Block]:
     """The draft's message; buttons change with the status so a stale click is visible as such."""
     ref = Ref(draft_id=view.id, version=view.version)
-    header = f"*Reply draft #{view.id}* {_origin(view)} · {view.length}/{TWEET_LIMIT}"
+    header = f"*Reply draft #{view.id}* {_origin(view)} · {view.length}/{view.limit}"
     if view.edited_by:
         header += f" · edited by {user(view.edited_by)}"
     blocks: list[Block] = [section(header), quote_block(view.text)]
@@ -102,6 +108,13 @@ def build_draft_message(view: DraftView) -> list[Block]:
         blocks += turn_blocks(view, ref, target)
     elif view.status == "sending":
         blocks.append(context(f":outbox_tray: Approved by {user(view.approver_id)}; posting on X…"))
+    elif view.status == "sent" and view.dm:
+        blocks.append(
+            context(
+                f":white_check_mark: *Sent by DM* · written by {user(view.author_id)} · "
+                f"approved by {user(view.approver_id)}"
+            )
+        )
     elif view.status == "sent":
         sent = ":white_check_mark: *Sent on X*"
         if view.sent_tweet_id:
@@ -109,6 +122,16 @@ def build_draft_message(view: DraftView) -> list[Block]:
         blocks.append(
             context(f"{sent} · written by {user(view.author_id)} · approved by {user(view.approver_id)}")
         )
+    elif view.status == "failed" and not view.retry:
+        error = escape_mrkdwn(view.last_error or "X did not accept the reply.")
+        blocks.append(section(f":warning: *Not posted.* {error}"))
+        dead_end: list[Block] = []
+        if view.continue_in_dm:
+            dead_end.append(
+                button("Continue in DM", ActionId.CONTINUE_IN_DM, Ref(case_id=view.case_id), style="primary")
+            )
+        dead_end.append(button("Discard", ActionId.DISCARD, ref, style="danger"))
+        blocks.append(actions(f"draft:{view.id}", *dead_end))
     elif view.status == "failed":
         error = escape_mrkdwn(view.last_error or "X did not accept the reply.")
         blocks.append(section(f":warning: *Not posted.* {error}"))

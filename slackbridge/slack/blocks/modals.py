@@ -20,6 +20,14 @@ from slackbridge.text import TWEET_LIMIT, escape_mrkdwn
 INPUT_MAX = 3000  # Slack's own cap; X's weighted limit is checked on submit, with the count shown
 
 
+def draft_input(initial: str | None, *, label: str | None = None) -> dict[str, Any]:
+    """The draft's text box; `label` for a DM, whose limit is not X's post limit."""
+    block = _text_input(initial)
+    if label:
+        block["label"] = plain(label)
+    return block
+
+
 def _text_input(initial: str | None, block_id: str = BlockId.DRAFT_TEXT.value) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "plain_text_input",

@@ -151,6 +151,7 @@ def build_stats(report: Report) -> list[Block]:
                 ]
             )
         ),
+        *_dm_blocks(report),
         section(_outcomes(report)),
         section(f"*By person* (replies sent, their first responses and resolutions)\n{agents}"),
         section(f"*X read budget*: {used}"),
@@ -160,6 +161,20 @@ def build_stats(report: Report) -> list[Block]:
         ),
     ]
     return blocks
+
+
+def _dm_blocks(report: Report) -> list[Block]:
+    """Direct-message cases, counted apart from the public ones (issue 8)."""
+    if report.dms is None:
+        return []
+    dms = report.dms
+    rating = f"{dms.csat_average:.1f}/5 from {dms.csat_count}" if dms.csat_average is not None else "none yet"
+    return [
+        section(
+            f"*Direct messages*: {dms.cases} new DM cases\n"
+            f"{_durations('DM first response', dms.first_response)}\n*Customer rating (CSAT)*: {rating}"
+        )
+    ]
 
 
 def build_listen_list(lines: list[ListenLine], channel: str | None) -> list[Block]:

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 
 from slackbridge.models import Case, Draft
+from slackbridge.services.dm_sending import reply_check
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.ids import DRAFT_INPUT, REASON_INPUT, BlockId, CallbackId, decode_ref
-from slackbridge.text import check_tweet_text
 
 if TYPE_CHECKING:
     from slackbridge.app import Services
@@ -66,7 +66,8 @@ def register(app: App, services: Services) -> None:
         except ValueError:
             return refuse(ack, "This window is out of date: close it and click 'Write a reply' again.")
         text = submitted_text(view)
-        check = check_tweet_text(text)
+        with services.deps.session() as session:
+            check = reply_check(session, ref.case_id, text)
         if not check.ok:
             return refuse(ack, check.problem or "", view)
         ack()
@@ -87,7 +88,9 @@ def register(app: App, services: Services) -> None:
         except ValueError:
             return refuse(ack, "This window is out of date: close it and click Edit again.")
         text = submitted_text(view)
-        check = check_tweet_text(text)
+        with services.deps.session() as session:
+            draft = session.get(Draft, ref.draft_id) if ref.draft_id is not None else None
+            check = reply_check(session, draft.case_id if draft else None, text)
         if not check.ok:
             return refuse(ack, check.problem or "")
         if ref.draft_id is None or ref.version is None:

@@ -26,6 +26,7 @@ from slackbridge.slack.surfaces.base import (
     sla_note_key,
 )
 from slackbridge.slack.surfaces.cards import Cards
+from slackbridge.slack.surfaces.dm import DmPointers
 from slackbridge.slack.surfaces.drafts import DraftMessages
 from slackbridge.slack.surfaces.home import HomeSurface
 from slackbridge.slack.surfaces.sla_notices import SlaNotices
@@ -59,6 +60,7 @@ class Surfaces:
             "draft": self.drafts.render,
             "home": self.home.render,
             "sla": self.sla_notices.render,
+            "dmlink": DmPointers(deps, self.store).render,  # direct messages (issue 8)
         }
 
     def touch(self, session: Session, *keys: str) -> None:

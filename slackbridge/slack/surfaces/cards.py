@@ -41,6 +41,7 @@ from slackbridge.slack.surfaces.base import (
     followup_key,
     parse_key,
 )
+from slackbridge.slack.surfaces.dm import dm_card_message, dm_followup_message, dm_info
 from slackbridge.slack.surfaces.guard import CHANNEL_ERRORS, find_earlier
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def card_view(deps: Deps, session: Session, case: Case) -> CardView:
         clock=clock_view(case),
         writing_by=case.writing_by if case.writing_until and case.writing_until > utcnow() else None,
         outcome=case.outcome,
+        dm_enabled=bool(deps.settings.dm_channel),
     )
 
 
@@ -128,8 +130,28 @@ def followup_message(case_id: int, view: TweetView) -> Message:
     return Message(followup_text(view), build_followup(case_id, view))
 
 
+def case_message(deps: Deps, session: Session, case: Case) -> Message:
+    """The card as it is shown now: a DM case's own card, else the public card (plain once refused)."""
+    view = card_view(deps, session, case)
+    dm = dm_info(session, case)
+    if dm is not None:
+        return dm_card_message(view, dm)
+    return card_message(view, degraded=shown_degraded(session, case))
+
+
+def thread_message(session: Session, case_id: int, tweet: Tweet) -> Message:
+    """A later post or DM in the case's thread."""
+    case = session.get(Case, case_id)
+    dm = dm_info(session, case) if case is not None else None
+    if dm is not None:
+        return dm_followup_message(case_id, tweet, tweet_view(session, tweet), dm)
+    return followup_message(case_id, tweet_view(session, tweet))
+
+
 def channel_for(settings: Settings, case: Case, triaged_channel: str | None = None) -> str:
     """Where a case's card belongs: the listening channel, a rule's channel, its category's, or the main."""
+    if case.source == CaseSource.DM and settings.dm_channel:
+        return settings.dm_channel
     if case.source == CaseSource.LISTEN and settings.listen_channel:
         return settings.listen_channel
     if triaged_channel:
@@ -152,9 +174,7 @@ class Cards:
             case = session.get(Case, case_id)
             if case is None or case.thread_ts is None or case.channel_id is None:
                 return True
-            message = card_message(
-                card_view(self.deps, session, case), degraded=shown_degraded(session, case)
-            )
+            message = case_message(self.deps, session, case)
             channel, ts = case.channel_id, case.thread_ts
         self.deps.slack.update(channel, ts, message.text, message.blocks)
         return True
@@ -165,7 +185,7 @@ class Cards:
             tweet = session.get(Tweet, tweet_id)
             if tweet is None or not tweet.slack_channel or not tweet.slack_ts or tweet.case_id is None:
                 return True
-            message = followup_message(tweet.case_id, tweet_view(session, tweet))
+            message = thread_message(session, tweet.case_id, tweet)
             channel, ts = tweet.slack_channel, tweet.slack_ts
         self.deps.slack.update(channel, ts, message.text, message.blocks)
         return True
@@ -184,9 +204,9 @@ class Cards:
                 assert case is not None
                 if case.thread_ts is not None:
                     return False
-                view = card_view(self.deps, session, case)
-                message = card_message(view, degraded=shown_degraded(session, case))
+                message = case_message(self.deps, session, case)
                 channel = case.channel_id or channel_for(self.deps.settings, case)
+                private = dm_info(session, case) is not None
             main = self.deps.settings.slack_channel
             found = self._earlier_attempt(tweet_id, [channel, main])
             if found is not None:
@@ -197,8 +217,8 @@ class Cards:
                         channel, message.text, message.blocks, post_key=tweet_id
                     )
                 except SlackError as exc:
-                    if exc.code not in CHANNEL_ERRORS or channel == main:
-                        raise
+                    if exc.code not in CHANNEL_ERRORS or channel == main or private:
+                        raise  # a DM is never shown outside the private DM channel
                     # A routed channel that is archived or lacks the bot must not strand the post.
                     logger.error(
                         "cards.channel_unusable channel=%s error=%s fallback=%s", channel, exc.code, main
@@ -229,7 +249,7 @@ class Cards:
                 assert case is not None and tweet is not None and case.channel_id and case.thread_ts
                 if tweet.slack_ts is not None:
                     return
-                message = followup_message(case_id, tweet_view(session, tweet))
+                message = thread_message(session, case_id, tweet)
                 channel, thread_ts = case.channel_id, case.thread_ts
             found = self._earlier_attempt(tweet_id, [channel], thread_ts=thread_ts)
             if found is not None:

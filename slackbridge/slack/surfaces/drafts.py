@@ -10,6 +10,7 @@ from slackbridge.models import Case, Customer, Draft, SlackSurface, Tweet, utcno
 from slackbridge.services.deps import Deps
 from slackbridge.slack.blocks.draft import DraftView, build_draft_message, draft_fallback
 from slackbridge.slack.surfaces.base import ATTEMPT_SLACK, Message, SurfaceStore, parse_key
+from slackbridge.slack.surfaces.dm import dm_draft_fields
 from slackbridge.slack.surfaces.guard import find_earlier
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def draft_view(deps: Deps, session: Session, draft: Draft) -> DraftView:
         followup=draft.followup,
         changes_requested_by=draft.changes_requested_by,
         changes_reason=draft.changes_reason,
+        **dm_draft_fields(deps, session, draft),
     )
 
 

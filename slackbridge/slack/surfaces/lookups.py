@@ -69,7 +69,7 @@ def handle_user(services: Services, asked: Asked) -> Answer:
     handle = parse_handle(asked.args)
     if handle is None:
         return say(usage_text("Give an X handle, e.g. `/tweetcare user @jane_doe`."))
-    profile = services.lookups.customer(handle)
+    profile = services.lookups.customer(handle, with_dms=services.dm_audience.sees_dms(asked.user))
     if profile is None:
         return say(f"No customer @{escape_mrkdwn(handle)} in our records: they have not written to us yet.")
     return Answer(f"@{escape_mrkdwn(profile.username)}: {profile.total_cases} cases", build_profile(profile))
@@ -117,12 +117,12 @@ def handle_search(services: Services, asked: Asked) -> Answer:
 
 
 def handle_queue(services: Services, asked: Asked) -> Answer:
-    queue = services.lookups.queue()
+    queue = services.lookups.queue(with_dms=services.dm_audience.sees_dms(asked.user))
     return Answer(f"{queue.total} cases waiting", build_queue(queue))
 
 
 def handle_pending(services: Services, asked: Asked) -> Answer:
-    pending = services.lookups.pending()
+    pending = services.lookups.pending(with_dms=services.dm_audience.sees_dms(asked.user))
     can_approve = services.approvers.is_approver(asked.user)
     return Answer(
         f"{pending.total} drafts waiting for approval", build_pending(pending, can_approve=can_approve)

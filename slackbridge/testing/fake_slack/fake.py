@@ -7,11 +7,11 @@ import secrets
 import time
 from typing import Any
 
-from slackbridge.testing.fake_slack.methods import SlackWebApi
+from slackbridge.testing.fake_slack.channels import ChannelInfo
 from slackbridge.testing.fake_slack.records import Call, Json, Response, UploadedFile, _Failure
 
 
-class FakeSlack(SlackWebApi):
+class FakeSlack(ChannelInfo):
     """In-process fake of the Slack Web API, response_urls and file upload URLs, served over HTTP."""
 
     def __init__(
@@ -44,6 +44,8 @@ class FakeSlack(SlackWebApi):
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.replies": self._conversations_replies,
             "conversations.history": self._conversations_history,
+            "conversations.info": self._conversations_info,
+            "conversations.members": self._conversations_members,
             "reactions.add": self._reactions_add,
             "views.open": self._views_open,
             "views.update": self._views_update,

@@ -33,6 +33,7 @@ MANIFEST_BOT_SCOPES = (
     "commands",
     "channels:history",
     "groups:history",
+    "groups:read",
     "users:read",
     "usergroups:read",
     "files:write",

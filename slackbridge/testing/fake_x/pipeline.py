@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 
+from slackbridge.testing.fake_x.dms import DM_ACCESS_LEVEL, XDms
 from slackbridge.testing.fake_x.errors import (
     APP_ONLY_FORBIDDEN,
     OAUTH1_PERMISSIONS,
@@ -22,7 +23,6 @@ from slackbridge.testing.fake_x.errors import (
     problem,
 )
 from slackbridge.testing.fake_x.records import FileResponse, RecordedRequest, Response, _Injected
-from slackbridge.testing.fake_x.routes import XRoutes
 
 if TYPE_CHECKING:
     from slackbridge.testing.fake_x.server import _Handler
@@ -42,13 +42,18 @@ RATE_LIMITS: dict[str, tuple[int, int | None]] = {
     "delete": (50, None),
     "compliance_create": (150, 150),
     "compliance_job": (150, 150),
+    # Direct messages (issue 8): 15 requests per 15 minutes per user, user context only
+    "dm_events": (15, None),
+    "dm_send": (15, None),
+    "dm_conversation_events": (15, None),
 }
-USER_CONTEXT_ONLY = {"me", "mentions", "create", "delete"}
+DM_ROUTES = {"dm_events", "dm_send", "dm_conversation_events"}
+USER_CONTEXT_ONLY = {"me", "mentions", "create", "delete", *DM_ROUTES}
 WRITES = {"create", "delete"}
 APP_ONLY = {"compliance_create", "compliance_job"}
 
 
-class XPipeline(XRoutes):
+class XPipeline(XDms):
     """Takes one HTTP request through auth, rate limiting and fault injection to its route."""
 
     # -- internals: request pipeline -----------------------------------------------------------------------
@@ -94,6 +99,11 @@ class XPipeline(XRoutes):
             return ApiError(401, problem(401))
         if self.verify_signatures and not self._signature_ok(header, method, host, path, raw_query, params):
             return ApiError(401, problem(401))
+        if route in DM_ROUTES and self.access_level != DM_ACCESS_LEVEL:
+            return ApiError(
+                403,
+                problem(403, OAUTH1_PERMISSIONS, title="Forbidden", type_=PROBLEMS + "oauth1-permissions"),
+            )
         if route in WRITES and self.access_level == "read":
             return ApiError(
                 403,
