@@ -31,8 +31,10 @@ from slackbridge.services.inbox import Inbox
 from slackbridge.services.ingest import Ingest
 from slackbridge.services.listening import Listening
 from slackbridge.services.lookups import Lookups
+from slackbridge.services.notices import Notices
 from slackbridge.services.routing import Routing
 from slackbridge.services.search import Search
+from slackbridge.services.spend import Spend
 from slackbridge.services.stats import Stats
 from slackbridge.services.suggestions import Suggestions, load_canned_replies
 from slackbridge.services.triage import build_triage
@@ -65,6 +67,9 @@ class Services:
     routing: Routing = field(init=False)
     # X's rule: posts deleted on X are deleted here within 24 hours
     compliance: Compliance = field(init=False)
+    # Operations: notices posted once, X spend and its budget
+    notices: Notices = field(init=False)
+    spend: Spend = field(init=False)
 
 
 def build_slack_client(settings: Settings) -> WebClient:
@@ -165,6 +170,8 @@ def build_services(
     )
     services.routing = Routing(deps, cases, services.ingest)
     services.compliance = Compliance(deps, cases)
+    services.notices = Notices(deps)
+    services.spend = Spend(deps, services.notices)
     return services
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+from slackbridge.x.prices import PriceTable, parse_prices
 
 
 class ConfigError(Exception):
@@ -74,6 +77,11 @@ class Settings:
     post_interval: float = 1.0  # seconds between messages to one channel (Slack allows ~1/s)
     unhealthy_after: float = 1800.0  # a poller this process leads failing longer makes /healthz 503
     inbox_claim_seconds: float = 10.0  # a stored Slack request held by a process that died is retried after
+    # Operations: metrics, logs, X spend and its budget
+    prices: PriceTable = field(default_factory=PriceTable)
+    monthly_budget: Decimal | None = None  # dollars of estimated X spend per calendar month (UTC)
+    over_budget_poll_seconds: float = 900.0  # mention polling pace once the budget is spent
+    log_format: str = "text"  # text or json
 
     @property
     def socket_mode(self) -> bool:
@@ -166,6 +174,24 @@ class _Reader:
         if problem:
             self.problems.append(problem)
         return url
+
+    def prices(self, name: str) -> PriceTable:
+        overrides, problems = parse_prices(self.get(name) or "")
+        self.problems.extend(f"{name} {problem}." for problem in problems)
+        return PriceTable(overrides)
+
+    def dollars(self, name: str) -> Decimal | None:
+        raw = self.get(name)
+        if raw is None:
+            return None
+        try:
+            value = Decimal(raw.lstrip("$").replace(",", ""))
+        except InvalidOperation:
+            value = Decimal(-1)
+        if not value.is_finite() or value <= 0:
+            self.problems.append(f"{name} must be an amount of dollars above 0, like 50, got {raw!r}.")
+            return None
+        return value
 
     def flag(self, name: str) -> bool:
         raw = (self.get(name) or "false").lower()
@@ -284,6 +310,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         post_interval=r.number("SLACKBRIDGE_POST_INTERVAL", 1.0, minimum=0, maximum=60),
         unhealthy_after=r.number("SLACKBRIDGE_UNHEALTHY_AFTER", 1800.0, minimum=60, maximum=86400),
         inbox_claim_seconds=r.number("SLACKBRIDGE_INBOX_CLAIM_SECONDS", 10.0, minimum=1, maximum=600),
+        prices=r.prices("SLACKBRIDGE_X_PRICES"),
+        monthly_budget=r.dollars("SLACKBRIDGE_MONTHLY_BUDGET"),
+        over_budget_poll_seconds=r.number(
+            "SLACKBRIDGE_OVER_BUDGET_POLL_SECONDS", 900.0, minimum=60, maximum=86400
+        ),
+        log_format=log_format(env),
     )
     if r.problems:
         raise ConfigError(r.problems)
@@ -314,6 +346,17 @@ def load_triage_settings(env: Mapping[str, str]) -> TriageSettings:
     if r.problems:
         raise ConfigError(r.problems)
     return settings
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(env: Mapping[str, str]) -> str:
+    """SLACKBRIDGE_LOG_FORMAT, read before anything else so even start-up errors use it."""
+    value = (env.get("SLACKBRIDGE_LOG_FORMAT") or "text").strip().lower()
+    if value not in LOG_FORMATS:
+        raise ConfigError([f"SLACKBRIDGE_LOG_FORMAT must be text or json, got {value!r}."])
+    return value
 
 
 def env_file(env: Mapping[str, str]) -> str:

@@ -90,6 +90,8 @@ class AuditAction(enum.StrEnum):
     LISTEN_ADDED = "listen_added"
     LISTEN_REMOVED = "listen_removed"
     TWEET_DELETED_ON_X = "tweet_deleted_on_x"
+    # Operations: a notice posted once across processes
+    OPS_NOTICE = "ops_notice"
 
 
 def _enum_col(length: int = 20, *, index: bool = False, nullable: bool = False) -> Any:
@@ -295,3 +297,13 @@ class XUsage(SQLModel, table=True):
     purpose: str = Field(primary_key=True, max_length=20)  # mentions, listen, lookup, post
     reads: int = 0
     writes: int = 0
+
+
+# Operations: notices posted once across processes (polling down/up, budget thresholds)
+class OpsNotice(SQLModel, table=True):
+    """A notice the product posts once across processes: the row is the claim, `state` what it said last."""
+
+    key: str = Field(primary_key=True, max_length=64)  # e.g. x_polling, budget_80:2026-11
+    state: str = Field(max_length=32)
+    detail: str | None = Field(default=None, max_length=200)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from slackbridge import messages
-from slackbridge.ai.validate import Problem, ProblemCode, check_suggestion
+from slackbridge.ai.validate import Problem, ProblemCode, check_suggestion, link_hosts
 from slackbridge.models import (
     AuditAction,
     Case,
+    CaseSource,
     CaseStatus,
     Customer,
     Draft,
@@ -32,6 +33,7 @@ from slackbridge.services.outcome import Outcome
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces import card_key, draft_key
 from slackbridge.text import check_tweet_text, tweet_url
+from slackbridge.x.prices import Billed
 from slackbridge.x.types import PostedTweet, XError, XErrorKind
 
 logger = logging.getLogger(__name__)
@@ -96,6 +98,13 @@ def describe_x_error(error: XError, *, brand: str | None, target_url: str) -> st
             "so it is never posted twice."
         )
     return "X could not be reached (server error or timeout). Nothing was posted: retry in a moment."
+
+
+def billed_as(text: str, source: str) -> str:
+    """How X bills this reply: a link costs most; a reply to a post that mentions us costs least."""
+    if link_hosts(text):
+        return Billed.POST_URL
+    return Billed.REPLY if source == CaseSource.MENTION else Billed.POST
 
 
 class Approval:
@@ -322,7 +331,7 @@ class Approval:
             case.first_response_at = case.first_response_at or now
             case.updated_at = now
             session.add(case)
-            count_usage(session, "post", writes=1)
+            count_usage(session, billed_as(posted.text, case.source), writes=1)
             action = AuditAction.DRAFT_RECONCILED if reconciled else AuditAction.DRAFT_SENT
             audit.record(
                 session,

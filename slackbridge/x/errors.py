@@ -64,6 +64,13 @@ class XErrorMapper:
             raise self.error(XErrorKind.TRANSIENT, message, exc, ambiguous=write) from exc
         except tweepy.HTTPException as exc:  # 400 and any other 4xx
             status = exc.response.status_code
+            if status == 402:  # pay-per-use: the account's credits are spent; nothing works until topped up
+                raise self.error(
+                    XErrorKind.PAYMENT,
+                    f"X refused {subject}: the X developer account is out of credits. Buy credits in the "
+                    "X developer console (Billing).",
+                    exc,
+                ) from exc
             raise self.error(
                 XErrorKind.BAD_REQUEST,
                 f"X refused the request while {action} ({status}): {_reason(exc) or 'no reason given'}",
