@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from slackbridge import metrics
 from slackbridge.ai.client import AIClient
 from slackbridge.ai.context import load_guidelines
 from slackbridge.ai.knowledge import KnowledgeBase
@@ -77,9 +79,25 @@ def build_slack_client(settings: Settings) -> WebClient:
     # slack_sdk retries only connection errors by default; 429s carry Retry-After and are worth waiting for.
     client.retry_handlers = [
         ResendSafeConnectionRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
+        CountedRateLimitRetryHandler(max_retry_count=3),
     ]
     return client
+
+
+class CountedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's wait-and-retry on 429, counting every 429 Slack sends for /metrics."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and response.status_code == 429:
+            metrics.process().slack_rate_limited.inc()
+        return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
 class ResendSafeConnectionRetryHandler(ConnectionErrorRetryHandler):
@@ -173,6 +191,17 @@ def build_services(
     services.notices = Notices(deps)
     services.spend = Spend(deps, services.notices)
     return services
+
+
+class _SkipTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when handed a client, then warns that the
+    client wins on every start; it does, by design (our client carries the retry handlers)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_SkipTokenWarning())
 
 
 def build_app(settings: Settings, services: Services, *, process_before_response: bool = False) -> App:

@@ -82,6 +82,7 @@ class Settings:
     monthly_budget: Decimal | None = None  # dollars of estimated X spend per calendar month (UTC)
     over_budget_poll_seconds: float = 900.0  # mention polling pace once the budget is spent
     log_format: str = "text"  # text or json
+    metrics_dir: Path | None = None  # PROMETHEUS_MULTIPROC_DIR: per-process metrics shared by workers
 
     @property
     def socket_mode(self) -> bool:
@@ -316,6 +317,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             "SLACKBRIDGE_OVER_BUDGET_POLL_SECONDS", 900.0, minimum=60, maximum=86400
         ),
         log_format=log_format(env),
+        metrics_dir=r.path("PROMETHEUS_MULTIPROC_DIR", directory=True),
     )
     if r.problems:
         raise ConfigError(r.problems)

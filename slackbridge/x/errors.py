@@ -12,6 +12,7 @@ import requests
 import tweepy
 from urllib3.exceptions import MaxRetryError
 
+from slackbridge import metrics
 from slackbridge.x.types import XError, XErrorKind
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class XErrorMapper:
             details=details,
         )
         logger.info("x.error kind=%s status=%s ambiguous=%s", kind.value, status, ambiguous)
+        metrics.process().x_errors.labels(kind.value).inc()
         return error
 
     def not_found(self, message: str, body: dict[str, Any]) -> XError:
