@@ -8,11 +8,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from slackbridge.models import Case, CaseSource, CaseStatus, Draft, DraftStatus, XUsage, utcnow
 from slackbridge.services.deps import Deps
 from slackbridge.services.listening import reads_today
+from slackbridge.services.spend import spend_report
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Report:
     read_budget: int
     total_cases: int = 0
     categories: list[str] = field(default_factory=list)
+    # Operations: estimated X spend today and this month, in one line
+    spend: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class Today:
     open_cases: int
     reads: int
     read_budget: int
+    # Operations: estimated X spend today and this month, in one line
+    spend: str = ""
 
 
 def durations(values: list[timedelta]) -> Durations:
@@ -82,6 +87,7 @@ class Stats:
                 .group_by(col(XUsage.day))
             ).all()
             today_reads = reads_today(session)
+            spend = self._spend(session, now)
         volume: dict[date, Counter[str]] = defaultdict(Counter)
         for offset in range(days):
             volume[(since + timedelta(days=offset)).date()] = Counter()
@@ -100,6 +106,7 @@ class Stats:
             read_budget=self.deps.settings.daily_read_budget,
             total_cases=len(cases),
             categories=categories,
+            spend=spend,
         )
 
     def today(self) -> Today:
@@ -121,4 +128,11 @@ class Stats:
                 .where(Case.status == CaseStatus.OPEN, Case.source != CaseSource.LISTEN)
             ).one()
             reads = reads_today(session)
-        return Today(int(new_cases), int(sent), int(open_cases), reads, self.deps.settings.daily_read_budget)
+            spend = self._spend(session, utcnow())
+        return Today(
+            int(new_cases), int(sent), int(open_cases), reads, self.deps.settings.daily_read_budget, spend
+        )
+
+    def _spend(self, session: Session, now: datetime) -> str:
+        settings = self.deps.settings
+        return spend_report(session, settings.prices, settings.monthly_budget, now).line()

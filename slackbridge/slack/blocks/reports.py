@@ -80,6 +80,7 @@ def build_stats(report: Report) -> list[Block]:
                     _durations("Approval turnaround", report.approval),
                     f"*Replies sent by author*: {agents}",
                     f"*X read budget*: {used}",
+                    *([f"*X spend*: {report.spend}"] if report.spend else []),
                 ]
             )
         ),
