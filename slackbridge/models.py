@@ -197,6 +197,8 @@ class Draft(SQLModel, table=True):
     # When X was first asked to post the current text: a retry after an unconfirmed post searches from here.
     first_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Operations: False when X's refusal is final (reply not allowed, post gone): no Retry is offered
+    retryable: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
 
 
 class Cursor(SQLModel, table=True):

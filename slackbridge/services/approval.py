@@ -30,6 +30,7 @@ from slackbridge.services.deps import Deps
 from slackbridge.services.drafts import Drafts
 from slackbridge.services.ingest import count_usage
 from slackbridge.services.outcome import Outcome
+from slackbridge.slack.blocks.common import slack_date
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces import card_key, draft_key
 from slackbridge.text import check_tweet_text, tweet_url
@@ -76,6 +77,10 @@ class Approvers:
         return False
 
 
+# X's answers that a retry cannot change: the reply rule or a duplicate (403), the post gone, a bad request.
+FINAL_REFUSALS = frozenset({XErrorKind.NOT_ALLOWED, XErrorKind.NOT_FOUND, XErrorKind.BAD_REQUEST})
+
+
 def describe_x_error(error: XError, *, brand: str | None, target_url: str) -> str:
     """X's failure in plain words, with what to do next."""
     if error.kind == XErrorKind.NOT_ALLOWED:
@@ -84,7 +89,7 @@ def describe_x_error(error: XError, *, brand: str | None, target_url: str) -> st
             f"mentioned or quoted @{brand or 'the brand'}; answer on X itself: {target_url}"
         )
     if error.kind == XErrorKind.RATE_LIMITED:
-        when = error.retry_at.strftime("%H:%M UTC") if error.retry_at else "a few minutes"
+        when = slack_date(error.retry_at) if error.retry_at else "a few minutes"  # each reader's time zone
         return f"X's rate limit for posting was reached. Retry after {when}."
     if error.kind == XErrorKind.AUTH:
         return "X rejected slackbridge's credentials: an admin must check the X keys. Nothing was posted."
@@ -370,6 +375,7 @@ class Approval:
                     status=DraftStatus.FAILED,
                     last_error=message,
                     error_ambiguous=error.ambiguous,
+                    retryable=error.ambiguous or error.kind not in FINAL_REFUSALS,
                     updated_at=utcnow(),
                 )
             ).rowcount  # type: ignore[attr-defined]

@@ -39,7 +39,7 @@ class XErrorMapper:
             )
             raise self.error(
                 XErrorKind.RATE_LIMITED,
-                f"X rate limit reached while {action}: try again after {retry_at:%H:%M:%S} UTC.",
+                f"X rate limit reached while {action}: try again {_in_minutes(retry_at)}.",
                 exc,
                 retry_at=retry_at,
             ) from exc
@@ -140,6 +140,12 @@ class XErrorMapper:
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
         return text
+
+
+def _in_minutes(moment: datetime) -> str:
+    """'in about 12 minutes': right in every time zone, unlike a clock time."""
+    minutes = max(1, round((moment - datetime.now(UTC)).total_seconds() / 60))
+    return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"
 
 
 def _reason(exc: tweepy.HTTPException) -> str:

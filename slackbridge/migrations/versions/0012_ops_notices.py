@@ -1,4 +1,5 @@
-"""operations: notices posted once across processes (X polling down and back, budget thresholds)
+"""operations: notices posted once across processes (X polling down and back, budget thresholds), and
+whether a failed draft may be retried
 
 Revision ID: 0012
 Revises: 0006
@@ -19,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Plain ADD COLUMN (no table rebuild), like 0006 on tweet.
+    op.add_column("draft", sa.Column("retryable", sa.Boolean(), nullable=False, server_default=sa.true()))
     op.create_table(
         "opsnotice",
         sa.Column("key", sa.String(length=64), nullable=False),
@@ -31,3 +34,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("opsnotice")
+    with op.batch_alter_table("draft") as batch:
+        batch.drop_column("retryable")

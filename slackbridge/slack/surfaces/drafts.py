@@ -35,6 +35,7 @@ def draft_view(deps: Deps, session: Session, draft: Draft) -> DraftView:
         brand_username=deps.brand_username(),
         customer_username=customer.username if customer else None,
         last_error=draft.last_error,
+        retryable=draft.retryable,
     )
 
 
