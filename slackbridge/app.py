@@ -39,7 +39,7 @@ from slackbridge.services.search import Search
 from slackbridge.services.spend import Spend
 from slackbridge.services.stats import Stats
 from slackbridge.services.suggestions import Suggestions, load_canned_replies
-from slackbridge.services.triage import build_triage
+from slackbridge.services.triage import build_triage, resolve_rule_channels
 from slackbridge.slack.gateway import SlackGateway
 from slackbridge.slack.listeners import actions, ai_actions, casework, commands, events, views
 from slackbridge.slack.surfaces import Surfaces
@@ -164,6 +164,7 @@ def build_services(
         slack=SlackGateway(slack_client or build_slack_client(settings), min_interval=settings.post_interval),
         x=build_x_client(settings),
     )
+    resolve_rule_channels(triage, deps.slack)  # `channel: "#billing"` in the rules becomes its ID
     surfaces = Surfaces(deps)
     cases = Cases(deps, surfaces)
     drafts = Drafts(deps, surfaces)

@@ -241,6 +241,25 @@ class SlackGateway:
         self._remember(key, sorted(members))
         return members
 
+    def channel_ids(self) -> dict[str, str]:
+        """Channel name -> ID for every channel the bot can see (public, and private ones it is in)."""
+        found: dict[str, str] = {}
+        cursor: str | None = None
+        while True:
+            response = self._call(
+                "conversations.list",
+                self.client.conversations_list,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor,
+            )
+            for channel in response.get("channels") or []:
+                found[str(channel["name"])] = str(channel["id"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return found
+
     def upload_file(
         self,
         channel: str,

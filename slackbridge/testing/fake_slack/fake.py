@@ -44,6 +44,7 @@ class FakeSlack(SlackWebApi):
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.replies": self._conversations_replies,
             "conversations.history": self._conversations_history,
+            "conversations.list": self._conversations_list,
             "reactions.add": self._reactions_add,
             "views.open": self._views_open,
             "views.update": self._views_update,

@@ -36,6 +36,8 @@ MANIFEST_BOT_SCOPES = (
     "users:read",
     "usergroups:read",
     "files:write",
+    "channels:read",
+    "groups:read",
 )
 APP_TOKEN_SCOPES = ("connections:write",)
 
