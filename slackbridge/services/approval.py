@@ -93,6 +93,11 @@ def describe_x_error(error: XError, *, brand: str | None, target_url: str) -> st
         return f"X's rate limit for posting was reached. Retry after {when}."
     if error.kind == XErrorKind.AUTH:
         return "X rejected slackbridge's credentials: an admin must check the X keys. Nothing was posted."
+    if error.kind == XErrorKind.PAYMENT:
+        return (
+            "X refused: the X developer account is out of credits. Nothing was posted: an admin must buy "
+            "credits in the X developer console, then retry."
+        )
     if error.kind == XErrorKind.NOT_FOUND:
         return "The customer's post no longer exists on X (deleted?), so there is nothing to reply to."
     if error.kind == XErrorKind.BAD_REQUEST:

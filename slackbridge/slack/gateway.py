@@ -64,6 +64,8 @@ class SlackGateway:
             code = str(exc.response.get("error", "unknown_error"))
             logger.warning("slack.call_failed method=%s error=%s", method, code)
             metrics.process().slack_errors.labels(code).inc()
+            if code == "ratelimited":  # the 429 that outlasted the retries (the handler counted the others)
+                metrics.process().slack_rate_limited.inc()
             raise SlackError(code, f"Slack refused {method}: {code}") from exc
         except (SlackRequestError, OSError) as exc:
             logger.warning("slack.unreachable method=%s error=%s", method, type(exc).__name__)

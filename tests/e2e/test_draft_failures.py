@@ -48,3 +48,14 @@ def test_a_final_403_offers_no_retry_only_edit_and_discard(bridge: Bridge) -> No
     assert "did not allow this reply" in message_text(message)
     assert not has_button(message, "draft_retry")
     assert has_button(message, "draft_edit") and has_button(message, "draft_discard")
+
+
+def test_out_of_credits_says_so_and_keeps_retry_for_after_the_top_up(bridge: Bridge) -> None:
+    body = {
+        "title": "CreditsDepleted",
+        "detail": "Your enrolled account does not have any credits to fulfill this request.",
+        "type": "https://api.twitter.com/2/problems/credits",
+    }
+    message = failed_draft(bridge, 402, body=body)
+    assert "out of credits" in message_text(message) and "Nothing was posted" in message_text(message)
+    assert has_button(message, "draft_retry")

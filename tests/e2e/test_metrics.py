@@ -40,7 +40,8 @@ def test_metrics_count_the_flow_from_mention_to_posted_reply(bridge: Bridge) -> 
     assert value(before, "slackbridge_store_up") == 1
 
     tweet_id = bridge.x.mention("jane", "@acme my parcel is late")
-    bridge.poll()
+    bridge.slack.fail_next("chat.postMessage", error="ratelimited", status=429, headers={"Retry-After": "0"})
+    bridge.poll()  # the card waits out one 429 and is posted
     card = bridge.card_for(tweet_id)
     waiting = scrape(bridge)
     assert value(waiting, "slackbridge_open_cases") == 1
@@ -77,6 +78,7 @@ def test_metrics_count_the_flow_from_mention_to_posted_reply(bridge: Bridge) -> 
     def moved(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
 
+    assert moved("slackbridge_slack_rate_limited_total") == 1
     assert moved("slackbridge_slack_ack_seconds_count") >= 2  # the thread message and the click
     assert moved("slackbridge_slack_ack_seconds_bucket", le="3.0") == moved(
         "slackbridge_slack_ack_seconds_count"
