@@ -38,7 +38,9 @@ def claim(session: Session, key: str, state: str, *, detail: str | None = None, 
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     table = OpsNotice.__table__  # type: ignore[attr-defined]
     statement = insert(table).values(key=key, state=state, detail=detail, changed_at=now)
-    return bool(session.execute(statement.on_conflict_do_nothing(index_elements=["key"])).rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: PostgreSQL's driver does not report 0 rows for a skipped ON CONFLICT insert.
+    claimed = statement.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+    return session.execute(claimed).first() is not None
 
 
 def switch(
@@ -51,7 +53,7 @@ def switch(
         .where(table.c.key == key, table.c.state == expected)
         .values(state=state, detail=detail, changed_at=now)
     )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
 
 
 class Notices:

@@ -37,5 +37,5 @@ def test_notices_are_claimed_once_on_postgres(pg_bridge: Bridge) -> None:
     assert other.spend.over_budget() and other.spend.report().month > 0
     texts = [message_text(m) for m in bridge.cards(CHANNEL)]
     assert sum("Reading mentions from X has stopped" in t for t in texts) == 1
-    assert sum("works again" in t for t in texts) == 1
+    assert sum("Reading mentions from X works again" in t for t in texts) == 1
     assert sum("is spent" in t for t in texts) == 1 and not any("80 %" in t for t in texts)
