@@ -143,14 +143,14 @@ class Process:
 
 
 class GunicornLogs(glogging.Logger):
-    """gunicorn's messages through our handler (format, JSON, redaction); its INFO chatter left out."""
+    """gunicorn's few lines (workers booting and exiting) through our handler: one format, JSON too."""
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
         for log in (self.error_log, self.access_log):
             log.handlers[:] = []
             log.propagate = True
-        self.error_log.setLevel(max(logging.WARNING, logging.getLogger().level))
+        self.error_log.setLevel(logging.getLogger().level)
 
 
 class WebServer(BaseApplication):

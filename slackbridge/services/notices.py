@@ -105,6 +105,9 @@ class Notices:
         """Polling works: if a stop was announced, announce the recovery once."""
         moment = now or utcnow()
         with self.deps.session() as session:
+            known = session.get(OpsNotice, POLLING)
+            if known is None or known.state != DOWN:  # the usual case: a read, no write every round
+                return False
             if not switch(session, POLLING, expected=DOWN, state=UP, detail=None, now=moment):
                 return False
             audit.record(session, AuditAction.OPS_NOTICE, notice=POLLING, state=UP)
