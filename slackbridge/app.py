@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from slack_bolt import App, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from slackbridge import metrics
 from slackbridge.ai.client import AIClient
 from slackbridge.ai.context import load_guidelines
 from slackbridge.ai.knowledge import KnowledgeBase
@@ -36,6 +38,7 @@ from slackbridge.services.ingest import Ingest
 from slackbridge.services.listening import Listening
 from slackbridge.services.lookups import Lookups
 from slackbridge.services.notices import Notices
+from slackbridge.services.ops_notices import OpsNotices
 from slackbridge.services.ownership import Ownership
 from slackbridge.services.reminders import Reminders
 from slackbridge.services.retention import Retention
@@ -45,9 +48,10 @@ from slackbridge.services.saved import SavedReplies
 from slackbridge.services.search import Search
 from slackbridge.services.sla_clock import SlaClock
 from slackbridge.services.snooze import Snooze
+from slackbridge.services.spend import Spend
 from slackbridge.services.stats import Stats
 from slackbridge.services.suggestions import Suggestions, load_canned_replies
-from slackbridge.services.triage import build_triage
+from slackbridge.services.triage import build_triage, resolve_rule_channels
 from slackbridge.slack.gateway import SlackGateway
 from slackbridge.slack.listeners import actions, ai_actions, casework, commands, dms, events, sla, views
 from slackbridge.slack.surfaces import Surfaces
@@ -94,6 +98,9 @@ class Services:
     continue_dm: ContinueInDm = field(init=False)
     dm_audience: DmAudience = field(init=False)
     csat: Csat = field(init=False)
+    # Operations: notices posted once across processes (polling down and back, budget), X spend
+    ops_notices: OpsNotices = field(init=False)
+    spend: Spend = field(init=False)
 
 
 def build_slack_client(settings: Settings) -> WebClient:
@@ -101,9 +108,25 @@ def build_slack_client(settings: Settings) -> WebClient:
     # slack_sdk retries only connection errors by default; 429s carry Retry-After and are worth waiting for.
     client.retry_handlers = [
         ResendSafeConnectionRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
+        CountedRateLimitRetryHandler(max_retry_count=3),
     ]
     return client
+
+
+class CountedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's wait-and-retry on 429, counting every 429 Slack sends for /metrics."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None and response.status_code == 429:
+            metrics.process().slack_rate_limited.inc()
+        return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
 class ResendSafeConnectionRetryHandler(ConnectionErrorRetryHandler):
@@ -170,6 +193,7 @@ def build_services(
         slack=SlackGateway(slack_client or build_slack_client(settings), min_interval=settings.post_interval),
         x=build_x_client(settings),
     )
+    resolve_rule_channels(triage, deps.slack)  # `channel: "#billing"` in the rules becomes its ID
     surfaces = Surfaces(deps)
     cases = Cases(deps, surfaces)
     drafts = Drafts(deps, surfaces)
@@ -204,6 +228,8 @@ def build_services(
     services.dm_audience = DmAudience(deps)
     services.csat = Csat(deps, surfaces)
     cases.on_resolved = services.csat.case_resolved
+    services.ops_notices = OpsNotices(deps)
+    services.spend = Spend(deps, services.ops_notices)
     return services
 
 
@@ -213,6 +239,17 @@ def wire_turns(services: Services) -> None:
     services.review = Review(services.deps, services.drafts, services.approvers, services.notices)
     services.reminders = Reminders(services.deps, services.notices)
     services.approval.four_eyes = services.review.four_eyes_refusal
+
+
+class _SkipTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when handed a client, then warns that the
+    client wins on every start; it does, by design (our client carries the retry handlers)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_SkipTokenWarning())
 
 
 def build_app(settings: Settings, services: Services, *, process_before_response: bool = False) -> App:

@@ -62,7 +62,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from slackbridge.startup import verify
 
     settings = _settings()
-    configure(args.log_level, _secrets(settings))
+    configure(args.log_level, _secrets(settings), fmt=settings.log_format)
+    if settings.metrics_dir is not None:
+        from slackbridge import metrics
+
+        metrics.use_multiprocess_dir(settings.metrics_dir)
     verify(settings, args)  # the database, Slack, X and the port, each failure in one line
     # Checks run once, here (in gunicorn's master before it forks): team files, then the schema.
     services = build_services(settings)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ from slackbridge.services.sla import (
     parse_holidays,
     parse_targets,
 )
+from slackbridge.x.prices import PriceTable, parse_prices
 
 
 class ConfigError(Exception):
@@ -102,6 +104,12 @@ class Settings:
     dm_channel: str | None = None  # private channel for DM cases; DMs are off when unset
     dm_poll_seconds: float = 60.0
     csat: bool = False
+    # Operations: metrics, logs, X spend and its budget
+    prices: PriceTable = field(default_factory=PriceTable)
+    monthly_budget: Decimal | None = None  # dollars of estimated X spend per calendar month (UTC)
+    over_budget_poll_seconds: float = 900.0  # mention polling pace once the budget is spent
+    log_format: str = "text"  # text or json
+    metrics_dir: Path | None = None  # PROMETHEUS_MULTIPROC_DIR: per-process metrics shared by workers
 
     @property
     def socket_mode(self) -> bool:
@@ -219,6 +227,24 @@ class _Reader:
             self.problems.append(f"{name} must be at most {maximum / 3600:g}h, got {raw}.")
             return default
         return seconds
+
+    def prices(self, name: str) -> PriceTable:
+        overrides, problems = parse_prices(self.get(name) or "")
+        self.problems.extend(f"{name} {problem}." for problem in problems)
+        return PriceTable(overrides)
+
+    def dollars(self, name: str) -> Decimal | None:
+        raw = self.get(name)
+        if raw is None:
+            return None
+        try:
+            value = Decimal(raw.lstrip("$").replace(",", ""))
+        except InvalidOperation:
+            value = Decimal(-1)
+        if not value.is_finite() or value <= 0:
+            self.problems.append(f"{name} must be an amount of dollars above 0, like 50, got {raw!r}.")
+            return None
+        return value
 
     def flag(self, name: str) -> bool:
         raw = (self.get(name) or "false").lower()
@@ -384,6 +410,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         dm_channel=dm_channel,
         dm_poll_seconds=r.number("SLACKBRIDGE_DM_POLL_SECONDS", 60.0, minimum=60, maximum=86400),
         csat=r.flag("SLACKBRIDGE_CSAT"),
+        prices=r.prices("SLACKBRIDGE_X_PRICES"),
+        monthly_budget=r.dollars("SLACKBRIDGE_MONTHLY_BUDGET"),
+        over_budget_poll_seconds=r.number(
+            "SLACKBRIDGE_OVER_BUDGET_POLL_SECONDS", 900.0, minimum=60, maximum=86400
+        ),
+        log_format=log_format(env),
+        metrics_dir=r.path("PROMETHEUS_MULTIPROC_DIR", directory=True),
     )
     if r.problems:
         raise ConfigError(r.problems)
@@ -414,6 +447,17 @@ def load_triage_settings(env: Mapping[str, str]) -> TriageSettings:
     if r.problems:
         raise ConfigError(r.problems)
     return settings
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(env: Mapping[str, str]) -> str:
+    """SLACKBRIDGE_LOG_FORMAT, read before anything else so even start-up errors use it."""
+    value = (env.get("SLACKBRIDGE_LOG_FORMAT") or "text").strip().lower()
+    if value not in LOG_FORMATS:
+        raise ConfigError([f"SLACKBRIDGE_LOG_FORMAT must be text or json, got {value!r}."])
+    return value
 
 
 def env_file(env: Mapping[str, str]) -> str:

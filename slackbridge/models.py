@@ -138,6 +138,8 @@ class AuditAction(enum.StrEnum):
     CASE_CONTINUED_IN_DM = "case_continued_in_dm"
     CSAT_ASKED = "csat_asked"
     CSAT_ANSWERED = "csat_answered"
+    # Operations: a notice posted once across processes
+    OPS_NOTICE = "ops_notice"
 
 
 def _enum_col(length: int = 20, *, index: bool = False, nullable: bool = False) -> Any:
@@ -412,3 +414,13 @@ class SavedReply(SQLModel, table=True):
     created_by: str | None = Field(default=None, max_length=32)  # None: imported from the canned file
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# Operations: notices posted once across processes (polling down/up, budget thresholds)
+class OpsNotice(SQLModel, table=True):
+    """A notice the product posts once across processes: the row is the claim, `state` what it said last."""
+
+    key: str = Field(primary_key=True, max_length=64)  # e.g. x_polling, budget_80:2026-11
+    state: str = Field(max_length=32)
+    detail: str | None = Field(default=None, max_length=200)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -55,6 +55,7 @@ class Poller:
         self.interval = interval
         self.leadership = leadership
         self.status = PollerStatus()
+        self.pace: Callable[[], float] | None = None  # the interval after a good round, when it varies
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -81,7 +82,16 @@ class Poller:
         self.status.last_success = utcnow()
         if isinstance(stored, int):
             self.status.stored_total += stored
-        return self.interval
+        return self._interval()
+
+    def _interval(self) -> float:
+        if self.pace is None:
+            return self.interval
+        try:
+            return self.pace()
+        except Exception:  # a failed look at the store keeps the usual pace
+            logger.exception("poller.pace_failed poller=%s", self.name)
+            return self.interval
 
     def _failed(self, error: str, wait: float, *, kind: str | None = None) -> float:
         status = self.status

@@ -18,6 +18,7 @@ from slack_bolt import App
 from slackbridge.app import Services
 from slackbridge.poller import Poller
 from slackbridge.services.leadership import leadership_for, new_holder_id
+from slackbridge.x.types import XError
 
 logger = logging.getLogger(__name__)
 
@@ -61,12 +62,20 @@ class Runtime:
         ingest = self.services.ingest
         self.services.approval.recover_stuck()
         try:
-            return ingest.poll_mentions()
+            stored = ingest.poll_mentions()
+        except XError as exc:
+            self.services.ops_notices.polling_failed(exc)
+            raise
         finally:
             ingest.deliver_pending()  # earlier stored posts go out even when X is failing now
+        self.services.ops_notices.polling_ok()
+        self.services.spend.check_budget()
+        return stored
 
     def listen_round(self) -> int:
         try:
+            if self.services.spend.over_budget():
+                return 0  # the month's X budget is spent: listening waits for next month
             return self.services.listening.poll()
         finally:
             self.services.ingest.deliver_pending()
@@ -79,7 +88,8 @@ class Runtime:
 
     def add_default_pollers(self) -> None:
         settings = self.services.deps.settings
-        self.add_poller("mentions", self.mentions_round, settings.poll_seconds)
+        mentions = self.add_poller("mentions", self.mentions_round, settings.poll_seconds)
+        mentions.pace = self.services.spend.mention_interval  # slower once the month's budget is spent
         if settings.listen_channel:
             self.add_poller("listen", self.listen_round, settings.listen_seconds)
         # Deleted posts must be gone within 24 hours: the service checks every 12 h (room for an X outage);

@@ -8,14 +8,18 @@ import logging
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
+from slackbridge import metrics
+from slackbridge.metrics_store import StoreCollector
 from slackbridge.runtime import Runtime
 from slackbridge.services.inbox import Inbox
 from slackbridge.slack.inbound import classify, classify_socket
@@ -36,11 +40,12 @@ def add_inbox_sweeper(runtime: Runtime, inbox: Inbox) -> None:
 
 
 def make_wsgi(runtime: Runtime, inbox: Inbox | None = None) -> Wsgi:
-    """POST /slack/events for everything Slack sends; GET /healthz for the platform.
+    """POST /slack/events for everything Slack sends; GET /healthz for the platform; GET /metrics.
 
     With an inbox, events and state-changing clicks are stored (one INSERT) and acknowledged at once;
     url_verification, commands, modals and clicks that open a modal go to Bolt live, as before."""
     handler = SlackRequestHandler(runtime.app)
+    store_figures = StoreCollector(runtime.services.deps)
     verifier = SignatureVerifier(runtime.services.deps.settings.slack_signing_secret)
 
     def reply(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
@@ -100,7 +105,18 @@ def make_wsgi(runtime: Runtime, inbox: Inbox | None = None) -> Wsgi:
         if path == "/slack/events":
             if method != "POST":
                 return reply(start_response, "405 Method Not Allowed", {"error": "use POST"})
-            return slack(environ, start_response)
+            started = time.monotonic()
+            try:
+                return slack(environ, start_response)
+            finally:
+                # The answer is built by now (a stored request, or Bolt's ack): what Slack waits for.
+                metrics.process().ack_seconds.observe(time.monotonic() - started)
+        if path == "/metrics" and method in ("GET", "HEAD"):
+            body = metrics.render(store_figures)
+            start_response(
+                "200 OK", [("Content-Type", metrics.CONTENT_TYPE), ("Content-Length", str(len(body)))]
+            )
+            return [body]
         if path == "/healthz" and method in ("GET", "HEAD"):
             ok, report = runtime.health()
             if inbox is not None and ok:
@@ -126,6 +142,17 @@ class Process:
         self.inbox.close()
 
 
+class GunicornLogs(glogging.Logger):
+    """gunicorn's few lines (workers booting and exiting) through our handler: one format, JSON too."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            log.handlers[:] = []
+            log.propagate = True
+        self.error_log.setLevel(logging.getLogger().level)
+
+
 class WebServer(BaseApplication):
     """gunicorn through its documented custom-application API: gthread workers, each with its own process.
 
@@ -142,6 +169,7 @@ class WebServer(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
         self.cfg.set("worker_exit", self._worker_exit)
+        self.cfg.set("child_exit", lambda _server, worker: metrics.process_exited(worker.pid))
 
     def load(self) -> Wsgi:
         self.process = self.build()
@@ -176,6 +204,7 @@ def serve_http(
         "graceful_timeout": GRACEFUL_SECONDS,
         "proc_name": "slackbridge",
         "accesslog": None,
+        "logger_class": GunicornLogs,
     }
     if workers is not None:
         options["workers"] = workers  # else gunicorn's default: $WEB_CONCURRENCY, or 1

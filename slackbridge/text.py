@@ -203,3 +203,18 @@ def parse_tweet_ref(ref: str) -> str | None:
 def truncate(text: str, limit: int, marker: str = "…") -> str:
     """Shorten text to a Block Kit field limit without cutting a surrogate pair."""
     return text if len(text) <= limit else text[: limit - len(marker)] + marker
+
+
+# Operations: Slack's date formatting survives escaping where our own message carries it
+_SLACK_DATE = re.compile(r"<!date\^\d{1,12}\^[{}a-z_ ]{1,60}\|[^<>|]{0,60}>")
+
+
+def escape_mrkdwn_keeping_dates(text: str) -> str:
+    """escape_mrkdwn, except Slack date tokens (`<!date^…|…>`): each reader sees their time zone; no ping."""
+    out: list[str] = []
+    last = 0
+    for match in _SLACK_DATE.finditer(text):
+        out += [escape_mrkdwn(text[last : match.start()]), match.group(0)]
+        last = match.end()
+    out.append(escape_mrkdwn(text[last:]))
+    return "".join(out)

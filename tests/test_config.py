@@ -102,3 +102,59 @@ def test_a_malformed_retention_stops_start_up_in_one_line(raw: str) -> None:
         "slackbridge cannot start: SLACKBRIDGE_RETENTION_DAYS must be a whole number from 1 to 36500, "
         f"got {raw!r}."
     )
+
+
+# Operations: prices, budget, log format
+def test_x_prices_budget_and_log_format() -> None:
+    from decimal import Decimal
+
+    from slackbridge.x.prices import Billed
+
+    settings = load_settings(
+        {
+            **VALID,
+            "SLACKBRIDGE_X_PRICES": "post_url=0.25, reply=0.012",
+            "SLACKBRIDGE_MONTHLY_BUDGET": "$50",
+            "SLACKBRIDGE_LOG_FORMAT": "JSON",
+        }
+    )
+    assert settings.prices[Billed.POST_URL] == Decimal("0.25") and settings.prices[Billed.REPLY] == Decimal(
+        "0.012"
+    )
+    assert settings.prices[Billed.OWNED_READ] == Decimal("0.001")  # the 2026 price where not overridden
+    assert settings.monthly_budget == Decimal(50) and settings.over_budget_poll_seconds == 900
+    assert settings.log_format == "json"
+    assert load_settings(VALID).monthly_budget is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        (
+            "SLACKBRIDGE_X_PRICES",
+            "tweet=0.01",
+            "SLACKBRIDGE_X_PRICES entry 'tweet=0.01' should look like post=0.015",
+        ),
+        (
+            "SLACKBRIDGE_X_PRICES",
+            "post=-1",
+            "SLACKBRIDGE_X_PRICES entry 'post=-1' needs a price of 0 or more",
+        ),
+        (
+            "SLACKBRIDGE_MONTHLY_BUDGET",
+            "lots",
+            "SLACKBRIDGE_MONTHLY_BUDGET must be an amount of dollars above 0",
+        ),
+        ("SLACKBRIDGE_LOG_FORMAT", "xml", "SLACKBRIDGE_LOG_FORMAT must be text or json"),
+        (
+            "SLACKBRIDGE_OVER_BUDGET_POLL_SECONDS",
+            "5",
+            "SLACKBRIDGE_OVER_BUDGET_POLL_SECONDS must be between 60",
+        ),
+    ],
+)
+def test_malformed_operations_settings_are_named_in_one_line(name: str, value: str, says: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**VALID, name: value})
+    assert str(raised.value).startswith("slackbridge cannot start: ") and says in str(raised.value)
+    assert "\n" not in str(raised.value)

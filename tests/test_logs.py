@@ -32,3 +32,33 @@ def test_signed_storage_urls_keep_their_path_but_lose_their_grant() -> None:
     assert _render(redact, "GET /_storage/download/7?sig=8520b198ef647316 200") == (
         "GET /_storage/download/7?sig=[redacted] 200"
     )
+
+
+# Operations: JSON logs
+def test_json_lines_carry_event_and_fields_with_secrets_redacted() -> None:
+    import json
+
+    from slackbridge.logs import JsonFormatter
+
+    redact = RedactSecrets(["my-signing-secret-123"])
+    record = logging.LogRecord(
+        "slackbridge.poller",
+        logging.WARNING,
+        __file__,
+        1,
+        "poller.x_error poller=%s kind=%s key=%s",
+        ("mentions", "auth", "my-signing-secret-123"),
+        None,
+    )
+    redact.filter(record)
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["level"] == "warning" and entry["logger"] == "slackbridge.poller"
+    assert entry["event"] == "poller.x_error"
+    assert entry["fields"] == {"poller": "mentions", "kind": "auth", "key": "[redacted]"}
+    assert entry["time"].endswith("+00:00")
+
+    plain = logging.LogRecord(
+        "gunicorn.error", logging.ERROR, __file__, 1, "Worker timeout (pid:%s)", (42,), None
+    )
+    entry = json.loads(JsonFormatter().format(plain))
+    assert entry["event"] is None and entry["message"] == "Worker timeout (pid:42)" and entry["fields"] == {}

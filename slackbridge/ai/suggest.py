@@ -13,6 +13,7 @@ from slackbridge.ai.context import SuggestionContext
 from slackbridge.ai.prompts import build_shorten_messages, build_suggestion_messages
 from slackbridge.ai.validate import Problem, ProblemCode, check_suggestion, link_cost_note
 from slackbridge.text import weighted_length
+from slackbridge.x.prices import PriceTable
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,12 @@ def clean_reply(text: str, customer_username: str) -> str:
 
 
 def suggest_replies(
-    ai: AIClient, ctx: SuggestionContext, *, count: int = MAX_SUGGESTIONS, allowed_domains: Sequence[str] = ()
+    ai: AIClient,
+    ctx: SuggestionContext,
+    *,
+    count: int = MAX_SUGGESTIONS,
+    allowed_domains: Sequence[str] = (),
+    prices: PriceTable | None = None,
 ) -> list[Suggestion]:
     """Up to count checked drafts, clean ones first; a flagged draft always carries its problems."""
     count = max(1, min(count, MAX_SUGGESTIONS))
@@ -91,7 +97,8 @@ def suggest_replies(
         checked = safe
     checked.sort(key=lambda pair: len(pair[1]))  # clean drafts first, stable otherwise
     return [
-        Suggestion(d, weighted_length(d), tuple(p), link_cost_note(d), ai.model) for d, p in checked[:count]
+        Suggestion(d, weighted_length(d), tuple(p), link_cost_note(d, prices), ai.model)
+        for d, p in checked[:count]
     ]
 
 

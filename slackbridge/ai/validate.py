@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from twitter_text.extract_urls import extract_urls
 
 from slackbridge.text import TWEET_LIMIT, find_urls, weighted_length
+from slackbridge.x.prices import Billed, PriceTable, dollars
 
 
 class ProblemCode(enum.StrEnum):
@@ -40,7 +41,8 @@ _PLACEHOLDERS = [
 ]
 
 LINK_COST_NOTE = (
-    "Contains a link: X charges $0.20 to post it instead of $0.015 without one. Keep it only if it helps."
+    "Contains a link: X charges {with_link} to post it instead of {without} without one. "
+    "Keep it only if it helps."
 )
 
 
@@ -104,6 +106,11 @@ def check_suggestion(
     return problems
 
 
-def link_cost_note(text: str) -> str | None:
-    """A note for any draft with a link, because X bills a post with a URL about 13 times more."""
-    return LINK_COST_NOTE if link_hosts(text) else None
+def link_cost_note(text: str, prices: PriceTable | None = None) -> str | None:
+    """A note for any draft with a link, because X bills a reply with a URL many times more."""
+    if not link_hosts(text):
+        return None
+    table = prices or PriceTable()
+    return LINK_COST_NOTE.format(
+        with_link=dollars(table[Billed.POST_URL]), without=dollars(table[Billed.REPLY])
+    )

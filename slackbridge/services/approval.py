@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from slackbridge import messages
-from slackbridge.ai.validate import Problem, ProblemCode, check_suggestion
+from slackbridge.ai.validate import Problem, ProblemCode, check_suggestion, link_hosts
 from slackbridge.models import (
     AuditAction,
     Case,
+    CaseSource,
     CaseStatus,
     Customer,
     Draft,
@@ -39,9 +40,11 @@ from slackbridge.services.ingest import count_usage
 from slackbridge.services.notices import Notices
 from slackbridge.services.outcome import Outcome
 from slackbridge.services.sla_clock import close_turn
+from slackbridge.slack.blocks.common import slack_date
 from slackbridge.slack.gateway import SlackError
 from slackbridge.slack.surfaces import card_key, draft_key
 from slackbridge.text import tweet_url
+from slackbridge.x.prices import Billed
 from slackbridge.x.types import PostedTweet, XError, XErrorKind
 
 logger = logging.getLogger(__name__)
@@ -84,6 +87,9 @@ class Approvers:
         return False
 
 
+# X's answers that a retry cannot change: the reply rule or a duplicate (403), the post gone, a bad request.
+
+
 def describe_x_error(error: XError, *, brand: str | None, target_url: str) -> str:
     """X's failure in plain words, with what to do next."""
     if error.kind == XErrorKind.NOT_ALLOWED:
@@ -92,10 +98,15 @@ def describe_x_error(error: XError, *, brand: str | None, target_url: str) -> st
             f"mentioned or quoted @{brand or 'the brand'}; answer on X itself: {target_url}"
         )
     if error.kind == XErrorKind.RATE_LIMITED:
-        when = error.retry_at.strftime("%H:%M UTC") if error.retry_at else "a few minutes"
+        when = slack_date(error.retry_at) if error.retry_at else "a few minutes"  # each reader's time zone
         return f"X's rate limit for posting was reached. Retry after {when}."
     if error.kind == XErrorKind.AUTH:
         return "X rejected slackbridge's credentials: an admin must check the X keys. Nothing was posted."
+    if error.kind == XErrorKind.PAYMENT:
+        return (
+            "X refused: the X developer account is out of credits. Nothing was posted: an admin must buy "
+            "credits in the X developer console, then retry."
+        )
     if error.kind == XErrorKind.NOT_FOUND:
         return "The customer's post no longer exists on X (deleted?), so there is nothing to reply to."
     if error.kind == XErrorKind.BAD_REQUEST:
@@ -106,6 +117,13 @@ def describe_x_error(error: XError, *, brand: str | None, target_url: str) -> st
             "so it is never posted twice."
         )
     return "X could not be reached (server error or timeout). Nothing was posted: retry in a moment."
+
+
+def billed_as(text: str, source: str) -> str:
+    """How X bills this reply: a link costs most; a reply to a post that mentions us costs least."""
+    if link_hosts(text):
+        return Billed.POST_URL
+    return Billed.REPLY if source == CaseSource.MENTION else Billed.POST
 
 
 class Approval:
@@ -370,7 +388,8 @@ class Approval:
             close_turn(case)
             case.updated_at = now
             session.add(case)
-            count_usage(session, "dm_send" if dm_case_of(session, draft) else "post", writes=1)
+            by_dm = dm_case_of(session, draft) is not None
+            count_usage(session, Billed.DM_SEND if by_dm else billed_as(posted.text, case.source), writes=1)
             action = AuditAction.DRAFT_RECONCILED if reconciled else AuditAction.DRAFT_SENT
             audit.record(
                 session,
@@ -418,7 +437,7 @@ class Approval:
                     status=DraftStatus.FAILED,
                     last_error=message,
                     error_ambiguous=error.ambiguous,
-                    no_retry=no_retry(error, dm=dm_draft, dms_enabled=bool(self.deps.settings.dm_channel)),
+                    no_retry=no_retry(error),
                     updated_at=utcnow(),
                 )
             ).rowcount  # type: ignore[attr-defined]

@@ -87,13 +87,10 @@ def describe_dm_error(error: XError, *, brand: str | None) -> str:
     return "X could not be reached (server error or timeout). Nothing was sent: retry in a moment."
 
 
-def no_retry(error: XError, *, dm: bool, dms_enabled: bool) -> bool:
-    """A refusal no retry can change: for a DM (see retry_can_succeed), or X's reply rule on a public
-    reply when the case can continue in DM instead."""
-    if dm:
-        return not retry_can_succeed(error)
-    details = " ".join([error.message, *error.details]).lower()
-    return dms_enabled and error.kind == XErrorKind.NOT_ALLOWED and "not been mentioned" in details
+def no_retry(error: XError) -> bool:
+    """A refusal no retry can change (X's reply rule, a deleted post, a bad request, DMs closed to us):
+    the draft offers Edit and Discard, and Continue in DM on a public case when DMs are set up."""
+    return not retry_can_succeed(error)
 
 
 def retry_can_succeed(error: XError) -> bool:

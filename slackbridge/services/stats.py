@@ -30,6 +30,7 @@ from slackbridge.services.dm_stats import DmStats, dm_stats
 from slackbridge.services.figures import Backlog, Durations, Target, durations
 from slackbridge.services.listening import reads_today
 from slackbridge.services.periods import Period, last_days
+from slackbridge.services.spend import spend_report
 
 __all__ = ["AgentLine", "Durations", "Report", "Stats", "Today", "durations"]
 
@@ -77,6 +78,8 @@ class Report:
 
     # Direct messages (issue 8): DM cases are counted apart from the public ones above
     dms: DmStats | None = None
+    # Operations: estimated X spend today and this month, in one line
+    spend: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class Today:
     open_cases: int
     reads: int
     read_budget: int
+    # Operations: estimated X spend today and this month, in one line
+    spend: str = ""
 
 
 def _not_listening() -> sa.ColumnElement[bool]:
@@ -167,6 +172,7 @@ class Stats:
                 .group_by(col(XUsage.day))
             ).all()
             today_reads = reads_today(session)
+            spend = self._spend(session, now)
             dms = dm_stats(session, since=start, until=end)
         volume: dict[date, Counter[str]] = {
             period.first + timedelta(days=offset): Counter() for offset in range(period.days)
@@ -206,6 +212,7 @@ class Stats:
                 ((c, r, due) for _, c, _, r, due in cases), now
             ),
             dms=dms if dms.cases or dms.csat_count else None,
+            spend=spend,
         )
 
     def today(self) -> Today:
@@ -227,7 +234,14 @@ class Stats:
                 .where(Case.status == CaseStatus.OPEN, Case.source != CaseSource.LISTEN)
             ).one()
             reads = reads_today(session)
-        return Today(int(new_cases), int(sent), int(open_cases), reads, self.deps.settings.daily_read_budget)
+            spend = self._spend(session, utcnow())
+        return Today(
+            int(new_cases), int(sent), int(open_cases), reads, self.deps.settings.daily_read_budget, spend
+        )
+
+    def _spend(self, session: Session, now: datetime) -> str:
+        settings = self.deps.settings
+        return spend_report(session, settings.prices, settings.monthly_budget, now).line()
 
 
 def _took(created: datetime, resolved: datetime | None, seconds: int | None) -> timedelta:

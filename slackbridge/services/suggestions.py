@@ -146,7 +146,12 @@ class Suggestions:
     def _offer_ai(self, ai: AIClient, target: _Target, user: str, status_ts: str | None) -> None:
         ctx = replace(target.context, examples=self._examples(target.context.tweet_text))
         try:
-            suggestions = suggest_replies(ai, ctx, allowed_domains=self.deps.settings.allowed_link_domains)
+            suggestions = suggest_replies(
+                ai,
+                ctx,
+                allowed_domains=self.deps.settings.allowed_link_domains,
+                prices=self.deps.settings.prices,
+            )
         except AIError as exc:
             logger.warning("suggest.failed case=%s kind=%s", target.case_id, exc.kind)
             self.status.failed(target.thread, exc.message, target.tweet_id, status_ts)
@@ -192,7 +197,7 @@ class Suggestions:
             problems = check_suggestion(
                 match.text, customer_username=ctx.customer_username, allowed_domains=domains
             )
-            notes = draft_notes(problems, link_cost_note(match.text))
+            notes = draft_notes(problems, link_cost_note(match.text, self.deps.settings.prices))
             outcome = self.drafts.create(
                 case_id=target.case_id,
                 author_id=user,

@@ -12,6 +12,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from slackbridge import metrics
+
 logger = logging.getLogger(__name__)
 
 POST_EVENT = "slackbridge_post"  # message metadata event type on the cards and follow-ups we post
@@ -57,12 +59,17 @@ class SlackGateway:
                 # Slack's edge answers an outage with an HTML page; slack_sdk then raises SlackApiError
                 # whose "error" is the page's first 100 characters. That is Slack being down, not a refusal.
                 logger.warning("slack.unavailable method=%s status=%s", method, status)
+                metrics.process().slack_errors.labels(UNAVAILABLE).inc()
                 raise SlackError(UNAVAILABLE, f"Slack is unavailable ({method} answered {status})") from exc
             code = str(exc.response.get("error", "unknown_error"))
             logger.warning("slack.call_failed method=%s error=%s", method, code)
+            metrics.process().slack_errors.labels(code).inc()
+            if code == "ratelimited":  # the 429 that outlasted the retries (the handler counted the others)
+                metrics.process().slack_rate_limited.inc()
             raise SlackError(code, f"Slack refused {method}: {code}") from exc
         except (SlackRequestError, OSError) as exc:
             logger.warning("slack.unreachable method=%s error=%s", method, type(exc).__name__)
+            metrics.process().slack_errors.labels("unreachable").inc()
             raise SlackError("unreachable", f"Slack could not be reached for {method}") from exc
 
     def _pace(self, channel: str) -> None:
@@ -260,6 +267,25 @@ class SlackGateway:
                 break
         self._remember(key, sorted(members))
         return members
+
+    def channel_ids(self) -> dict[str, str]:
+        """Channel name -> ID for every channel the bot can see (public, and private ones it is in)."""
+        found: dict[str, str] = {}
+        cursor: str | None = None
+        while True:
+            response = self._call(
+                "conversations.list",
+                self.client.conversations_list,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor,
+            )
+            for channel in response.get("channels") or []:
+                found[str(channel["name"])] = str(channel["id"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return found
 
     def upload_file(
         self,

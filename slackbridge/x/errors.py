@@ -12,6 +12,7 @@ import requests
 import tweepy
 from urllib3.exceptions import MaxRetryError
 
+from slackbridge import metrics
 from slackbridge.x.types import XError, XErrorKind
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class XErrorMapper:
             )
             raise self.error(
                 XErrorKind.RATE_LIMITED,
-                f"X rate limit reached while {action}: try again after {retry_at:%H:%M:%S} UTC.",
+                f"X rate limit reached while {action}: try again {_in_minutes(retry_at)}.",
                 exc,
                 retry_at=retry_at,
             ) from exc
@@ -64,6 +65,13 @@ class XErrorMapper:
             raise self.error(XErrorKind.TRANSIENT, message, exc, ambiguous=write) from exc
         except tweepy.HTTPException as exc:  # 400 and any other 4xx
             status = exc.response.status_code
+            if status == 402:  # pay-per-use: the account's credits are spent; nothing works until topped up
+                raise self.error(
+                    XErrorKind.PAYMENT,
+                    f"X refused {subject}: the X developer account is out of credits. Buy credits in the "
+                    "X developer console (Billing).",
+                    exc,
+                ) from exc
             raise self.error(
                 XErrorKind.BAD_REQUEST,
                 f"X refused the request while {action} ({status}): {_reason(exc) or 'no reason given'}",
@@ -116,6 +124,7 @@ class XErrorMapper:
             details=details,
         )
         logger.info("x.error kind=%s status=%s ambiguous=%s", kind.value, status, ambiguous)
+        metrics.process().x_errors.labels(kind.value).inc()
         return error
 
     def not_found(self, message: str, body: dict[str, Any]) -> XError:
@@ -131,6 +140,12 @@ class XErrorMapper:
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
         return text
+
+
+def _in_minutes(moment: datetime) -> str:
+    """'in about 12 minutes': right in every time zone, unlike a clock time."""
+    minutes = max(1, round((moment - datetime.now(UTC)).total_seconds() / 60))
+    return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"
 
 
 def _reason(exc: tweepy.HTTPException) -> str:

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from slackbridge import metrics
+
 logger = logging.getLogger(__name__)
 
 TWEEPY_HOST = "https://api.twitter.com"
@@ -39,4 +41,6 @@ class BaseUrlSession(requests.Session):
             kwargs["headers"] = headers
         split = urlsplit(url)
         logger.debug("x.request method=%s host=%s path=%s", method, split.netloc, split.path)
+        verb = method.decode() if isinstance(method, bytes) else method
+        metrics.process().x_requests.labels(metrics.x_endpoint(split.path), verb.upper()).inc()
         return super().request(method, url, *args, **kwargs)

@@ -70,6 +70,8 @@ class XErrorKind(enum.StrEnum):
     AUTH = "auth"  # 401: keys wrong or revoked
     BAD_REQUEST = "bad_request"  # 400: our request was malformed
     TRANSIENT = "transient"  # 5xx, timeouts, connection errors
+    # Operations: X's pay-per-use account has no credits left
+    PAYMENT = "payment_required"  # 402: buy credits in the developer console
 
 
 @dataclass

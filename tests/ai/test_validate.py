@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from slackbridge.ai.validate import ProblemCode, check_suggestion, link_cost_note
+from slackbridge.x.prices import Billed, PriceTable
 
 
 def problems(text: str, allowed: tuple[str, ...] = ("acme.example",)) -> set[str]:
@@ -48,4 +51,11 @@ def test_placeholders(text: str) -> None:
 def test_link_cost_note_only_with_a_link() -> None:
     assert link_cost_note("no link here") is None
     note = link_cost_note("https://acme.example/help")
-    assert note is not None and "$0.20" in note and "$0.015" in note
+    # A reply to a mention costs $0.010 (not a plain post's $0.015); with a link, $0.20.
+    assert note is not None and "$0.20 " in note and "$0.01 " in note and "$0.015" not in note
+
+
+def test_link_cost_note_follows_the_price_table() -> None:
+    prices = PriceTable({Billed.POST_URL: Decimal("0.25"), Billed.REPLY: Decimal("0.012")})
+    note = link_cost_note("https://acme.example/help", prices)
+    assert note is not None and "$0.25 " in note and "$0.012 " in note

@@ -19,7 +19,7 @@ from slackbridge.models import (
     TweetSource,
     utcnow,
 )
-from slackbridge.testing.fake_slack import find_button, message_text
+from slackbridge.testing.fake_slack import message_text
 from tests.e2e.conftest import AGENT, CHANNEL, LEAD, MANAGER, OUTSIDER, Bridge, RunningBridge, wait_for
 
 
@@ -110,7 +110,7 @@ def test_double_clicks_and_two_approvers_at_once_post_exactly_once(bridge: Bridg
     assert len(_audit(bridge, AuditAction.DRAFT_SENT)) == 1
 
 
-def test_x_refusing_the_reply_is_explained_with_a_retry_button(bridge: Bridge) -> None:
+def test_x_refusing_the_reply_is_explained_without_a_retry_button(bridge: Bridge) -> None:
     bridge.x.add_tweet("stranger", "I love this brand's stuff")  # does not mention us
     tweet_id = bridge.x.add_tweet("stranger", "@acme ok here is a mention")
     bridge.poll()
@@ -133,11 +133,10 @@ def test_x_refusing_the_reply_is_explained_with_a_retry_button(bridge: Bridge) -
     wait_for(lambda: "Not posted" in message_text(bridge.current(draft_msg)), what="failure shown")
     shown = message_text(bridge.current(draft_msg))
     assert "Not posted" in shown and "X did not allow this reply" in shown
-    assert find_button(bridge.current(draft_msg), "draft_retry")
-
-    bridge.click(MANAGER, bridge.current(draft_msg), "draft_retry")
-    wait_for(lambda: _draft_row(bridge).status == DraftStatus.SENT, what="sent after retry")
-    assert len(bridge.x.posted()) == 1
+    # X's reply rule is final: a retry would be refused the same way, so only Edit and Discard are offered.
+    buttons = [e.get("action_id") for b in bridge.current(draft_msg)["blocks"] for e in b.get("elements", [])]
+    assert "draft_retry" not in buttons and {"draft_edit", "draft_discard"} <= set(buttons)
+    assert bridge.x.posted() == []
 
 
 def test_rate_limit_and_server_error_leave_the_draft_retryable(bridge: Bridge) -> None:

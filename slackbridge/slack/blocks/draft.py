@@ -16,7 +16,7 @@ from slackbridge.slack.blocks.common import (
     user,
 )
 from slackbridge.slack.ids import ActionId, Ref
-from slackbridge.text import TWEET_LIMIT, escape_mrkdwn, tweet_url
+from slackbridge.text import TWEET_LIMIT, escape_mrkdwn, escape_mrkdwn_keeping_dates, tweet_url
 
 
 @dataclass(frozen=True)
@@ -122,37 +122,32 @@ def build_draft_message(view: DraftView) -> list[Block]:
         blocks.append(
             context(f"{sent} · written by {user(view.author_id)} · approved by {user(view.approver_id)}")
         )
-    elif view.status == "failed" and not view.retry:
-        error = escape_mrkdwn(view.last_error or "X did not accept the reply.")
+    elif view.status == "failed" and not view.retry:  # X's refusal is final: Retry would fail the same way
+        error = escape_mrkdwn_keeping_dates(view.last_error or "X did not accept the reply.")
         blocks.append(section(f":warning: *Not posted.* {error}"))
         dead_end: list[Block] = []
         if view.continue_in_dm:
             dead_end.append(
                 button("Continue in DM", ActionId.CONTINUE_IN_DM, Ref(case_id=view.case_id), style="primary")
             )
+        dead_end.append(button("Edit", ActionId.EDIT, ref))
         dead_end.append(button("Discard", ActionId.DISCARD, ref, style="danger"))
         blocks.append(actions(f"draft:{view.id}", *dead_end))
     elif view.status == "failed":
-        error = escape_mrkdwn(view.last_error or "X did not accept the reply.")
+        error = escape_mrkdwn_keeping_dates(view.last_error or "X did not accept the reply.")
         blocks.append(section(f":warning: *Not posted.* {error}"))
-        blocks.append(
-            actions(
-                f"draft:{view.id}",
-                button(
-                    "Retry",
-                    ActionId.RETRY,
-                    ref,
-                    style="primary",
-                    confirm=confirm_dialog(
-                        "Try posting again?",
-                        "slackbridge checks X first, so it is never posted twice.",
-                        "Retry",
-                    ),
-                ),
-                button("Edit", ActionId.EDIT, ref),
-                button("Discard", ActionId.DISCARD, ref, style="danger"),
-            )
+        retry = button(
+            "Retry",
+            ActionId.RETRY,
+            ref,
+            style="primary",
+            confirm=confirm_dialog(
+                "Try posting again?", "slackbridge checks X first, so it is never posted twice.", "Retry"
+            ),
         )
+        edit = button("Edit", ActionId.EDIT, ref)
+        discard = button("Discard", ActionId.DISCARD, ref, style="danger")
+        blocks.append(actions(f"draft:{view.id}", retry, edit, discard))
     elif view.status == "discarded":
         blocks.append(context(":wastebasket: Discarded; nothing was posted."))
     return blocks

@@ -41,6 +41,7 @@ def build_home(data: HomeData) -> dict[str, Any]:
             f"*{t.new_cases}* new cases · *{t.replies_sent}* replies sent · *{t.open_cases}* open · "
             f"X reads *{t.reads:,}* of {t.read_budget:,}"
         ),
+        *([context(t.spend)] if t.spend else []),
         actions("home:refresh", button("Refresh", ActionId.HOME_REFRESH)),
         {"type": "divider"},
         header("My cases"),

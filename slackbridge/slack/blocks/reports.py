@@ -148,6 +148,7 @@ def build_stats(report: Report) -> list[Block]:
                     _durations("Resolution", report.resolution),
                     _durations("Approval turnaround", report.approval),
                     _backlog(report),
+                    *([f"*X spend*: {report.spend}"] if report.spend else []),
                 ]
             )
         ),

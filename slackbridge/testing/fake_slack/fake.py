@@ -46,6 +46,7 @@ class FakeSlack(ChannelInfo):
             "conversations.history": self._conversations_history,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
+            "conversations.list": self._conversations_list,
             "reactions.add": self._reactions_add,
             "views.open": self._views_open,
             "views.update": self._views_update,

@@ -140,6 +140,29 @@ class SlackWebApi(SlackServer):
             "response_metadata": {"next_cursor": _cursor(page[-1]["ts"]) if more else ""},
         }
 
+    def _conversations_list(self, params: Json) -> Json:
+        """Channels by `types` (public_channel by default); private ones only where the bot is a member.
+
+        Pages of `limit`; `response_metadata.next_cursor` is the next page's `cursor` ("" at the end)."""
+        types = set(str(params.get("types") or "public_channel").split(","))
+        listed = [
+            {
+                "id": channel_id,
+                "name": name,
+                "is_channel": True,
+                "is_private": channel_id in self._private,
+                "is_archived": False,
+                "is_member": channel_id not in self._outside,
+            }
+            for channel_id, name in sorted(self._channels.items())
+            if ("private_channel" if channel_id in self._private else "public_channel") in types
+            and (channel_id not in self._private or channel_id not in self._outside)
+        ]
+        start = int(base64.b64decode(str(params.get("cursor") or "")).decode().partition(":")[2] or 0)
+        page, more = _page(listed[start:], params)
+        after = base64.b64encode(f"next_idx:{start + len(page)}".encode()).decode() if more else ""
+        return {"channels": page, "response_metadata": {"next_cursor": after}}
+
     def _reactions_add(self, params: Json) -> Json:
         channel = self._channel(params)
         message = self._existing(channel, params.get("timestamp"))

@@ -38,6 +38,7 @@ MANIFEST_BOT_SCOPES = (
     "usergroups:read",
     "files:write",
     "im:write",
+    "channels:read",
 )
 APP_TOKEN_SCOPES = ("connections:write",)
 
