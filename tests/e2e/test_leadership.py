@@ -115,8 +115,10 @@ def test_a_leader_whose_database_session_dies_loses_the_lead_to_one_process(
     with admin.connect() as conn:  # what the server does when the leader's host or network dies
         killed = conn.execute(
             sa.text(
+                # this test's database only: tests running beside it hold advisory locks of their own
                 "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-                "AND pid <> pg_backend_pid()"
+                "AND pid <> pg_backend_pid() "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             )
         ).all()
     admin.dispose()
