@@ -30,6 +30,7 @@ from slackbridge.services.dm_stats import DmStats, dm_stats
 from slackbridge.services.figures import Backlog, Durations, Target, durations
 from slackbridge.services.listening import reads_today
 from slackbridge.services.periods import Period, last_days
+from slackbridge.services.sla import BusinessHours
 from slackbridge.services.spend import spend_report
 
 __all__ = ["AgentLine", "Durations", "Report", "Stats", "Today", "durations"]
@@ -80,6 +81,8 @@ class Report:
     dms: DmStats | None = None
     # Operations: estimated X spend today and this month, in one line
     spend: str = ""
+    # response and resolution times count business hours only (SLACKBRIDGE_BUSINESS_HOURS is set)
+    business_hours: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,11 +183,21 @@ class Stats:
         for _, created, category, _, _ in cases:
             volume[created.date()][category or "uncategorised"] += 1
         categories = sorted({c for counter in volume.values() for c in counter})
-        took = {case_id: _took(created, done, seconds) for case_id, created, done, seconds, _ in resolved}
+        clock = self._business_hours()
+        if clock is None:
+            took = {case_id: _took(created, done, seconds) for case_id, created, done, seconds, _ in resolved}
+        else:  # inside business hours only, as the service-level clock counts
+            took = {
+                case_id: _span(clock, created, done or created) for case_id, created, done, _, _ in resolved
+            }
         replies = Counter(author for author, _, at in sent if at is not None and start <= at < end)
         first_case_ids = {row[0] for row in cases}
         first_by = _first_authors(sent, first_case_ids)
-        response = {case_id: r - c for case_id, c, _, r, _ in cases if r is not None and case_id is not None}
+        response = {
+            case_id: _span(clock, c, r)
+            for case_id, c, _, r, _ in cases
+            if r is not None and case_id is not None
+        }
         outcomes = Counter((outcome or NO_OUTCOME) for *_, outcome in resolved)
         scores = [int(s) for s in csat if s is not None]
         return Report(
@@ -213,6 +226,7 @@ class Stats:
             ),
             dms=dms if dms.cases or dms.csat_count else None,
             spend=spend,
+            business_hours=clock is not None,
         )
 
     def today(self) -> Today:
@@ -239,9 +253,19 @@ class Stats:
             int(new_cases), int(sent), int(open_cases), reads, self.deps.settings.daily_read_budget, spend
         )
 
+    def _business_hours(self) -> BusinessHours | None:
+        """The service-level clock when it is not always open: times are then counted as it counts them."""
+        sla = self.deps.settings.sla
+        return sla.hours if sla is not None and sla.hours != BusinessHours() else None
+
     def _spend(self, session: Session, now: datetime) -> str:
         settings = self.deps.settings
         return spend_report(session, settings.prices, settings.monthly_budget, now).line()
+
+
+def _span(clock: BusinessHours | None, start: datetime, end: datetime) -> timedelta:
+    """Elapsed time, or the business time in between when business hours are set."""
+    return end - start if clock is None else timedelta(seconds=clock.between(start, end))
 
 
 def _took(created: datetime, resolved: datetime | None, seconds: int | None) -> timedelta:

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 
 from slackbridge.cli import main
 from slackbridge.db import make_engine, upgrade
-from slackbridge.models import AuditAction, AuditLog, Case, CaseOutcome, CaseStatus, Draft, Tweet
+from slackbridge.models import AuditAction, AuditLog, Case, CaseOutcome, CaseSource, CaseStatus, Draft, Tweet
 from slackbridge.services.figures import Backlog, Durations, Target
 from slackbridge.services.periods import Period
 from slackbridge.testing.fake_slack import FakeSlack, message_text
@@ -266,3 +266,44 @@ def test_export_writes_csv_a_spreadsheet_reads_back(
     assert _export(monkeypatch, tmp_path, store_url, "cases", "--since", "last week") == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--since must be a day like 2026-11-01" in err
+
+
+def test_with_business_hours_response_and_resolution_count_only_open_hours(
+    fakes: tuple[FakeSlack, FakeX], store_url: str
+) -> None:
+    hours = {"SLACKBRIDGE_SLA": "2h", "SLACKBRIDGE_BUSINESS_HOURS": "Mon-Fri 09:00-18:00 Europe/Berlin"}
+    running = RunningBridge(*fakes, store_url, hours)
+    bridge = running.start()
+    try:
+        # Friday 6 Nov 17:00 Berlin; answered Monday 10:00 and resolved Monday 11:00 Berlin. The weekend and
+        # the nights are closed: 1 h on Friday + 1 h on Monday to answer, 3 h in all to resolve.
+        created = datetime(2026, 11, 6, 16, 0, tzinfo=UTC)
+        answered = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)
+        resolved = datetime(2026, 11, 9, 10, 0, tzinfo=UTC)
+        with Session(bridge.services.deps.engine) as session:
+            session.add(
+                Case(
+                    id=1,
+                    conversation_id="901",
+                    root_tweet_id="901",
+                    customer_id="42",
+                    source=CaseSource.MENTION,
+                    status=CaseStatus.RESOLVED,
+                    category="question",
+                    created_at=created,
+                    first_response_at=answered,
+                    resolved_at=resolved,
+                    resolution_seconds=int((resolved - created).total_seconds()),
+                )
+            )
+            session.commit()
+        period = Period(date(2026, 11, 6), date(2026, 11, 9), relative=False)
+        report = bridge.services.stats.report(period, now=resolved)
+        assert report.business_hours
+        assert report.first_response.median == timedelta(hours=2)
+        assert report.resolution.median == timedelta(hours=3)
+        text = seen(ask(bridge, AGENT, "stats 2026-11-06..2026-11-09"))
+        assert "First response (business hours)" in text and "Resolution (business hours)" in text
+    finally:
+        running.stop()
+        bridge.services.deps.engine.dispose()

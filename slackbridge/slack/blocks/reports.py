@@ -134,6 +134,7 @@ def build_stats(report: Report) -> list[Block]:
         days = f"(the last {MAX_DAY_LINES} days; the chart shows them all)\n{days}"
     agents = "\n".join(_agent_line(a) for a in report.agents[:10]) or "none yet"
     used = f"{report.reads_today:,} of {report.read_budget:,} posts read on X today"
+    hours = " (business hours)" if report.business_hours else ""
     blocks = [
         section(
             f"*{report.label}* (since {slack_date(report.since)}): {report.total_cases} new cases"
@@ -144,8 +145,8 @@ def build_stats(report: Report) -> list[Block]:
             "\n".join(
                 [
                     _targets(report),
-                    _durations("First response", report.first_response),
-                    _durations("Resolution", report.resolution),
+                    _durations("First response" + hours, report.first_response),
+                    _durations("Resolution" + hours, report.resolution),
                     _durations("Approval turnaround", report.approval),
                     _backlog(report),
                     *([f"*X spend*: {report.spend}"] if report.spend else []),
