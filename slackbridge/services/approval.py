@@ -348,6 +348,11 @@ class Approval:
         homes = self.drafts.surfaces.approver_homes()  # today's figures on their Home tabs change
         now = utcnow()
         with self.deps.session() as session:
+            # A draft written on this case meanwhile waits for this to commit, then sees its turn answered;
+            # one written just before is superseded below (approvals lock the case first too: no deadlock).
+            case_id = session.exec(select(Draft.case_id).where(col(Draft.id) == draft_id)).first()
+            if case_id is not None:
+                turns.lock_case(session, case_id)
             # The post is live: record it whatever a concurrent recovery wrote, unless already recorded.
             marked = session.execute(
                 update(Draft)

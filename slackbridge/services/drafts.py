@@ -28,7 +28,7 @@ from slackbridge.services.deps import Deps
 from slackbridge.services.dm_rules import DM_SOURCES, is_group_dm
 from slackbridge.services.dm_sending import GROUP_READ_ONLY, reply_check
 from slackbridge.services.outcome import DONE, Outcome, refused
-from slackbridge.services.turns import answered_in, current_turn
+from slackbridge.services.turns import answered_in, current_turn, lock_case
 from slackbridge.slack.blocks.draft import DraftView
 from slackbridge.slack.surfaces import Surfaces, draft_key
 from slackbridge.text import clean_optional, clean_text, slack_to_plain
@@ -180,6 +180,7 @@ class Drafts:
         ai_model = clean_optional(ai_model, AI_MODEL_LIMIT)
         homes = self.surfaces.approver_homes()  # a new draft waits for them on their Home tab
         with self.deps.session() as session:
+            lock_case(session, case_id)  # a reply of this turn being marked sent now is seen (see below)
             case = session.get(Case, case_id)
             if case is None:
                 return DraftOutcome(problem=messages.CASE_GONE)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, update
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, update
 
 from slackbridge import messages
 from slackbridge.models import AuditAction, Draft, DraftStatus, utcnow
@@ -56,28 +57,18 @@ class Review:
             return refused("Say briefly what should change.")
         homes = self.drafts.surfaces.approver_homes()  # it leaves their approval lists
         with self.deps.session() as session:
-            changed = session.execute(
-                update(Draft)
-                .where(
-                    col(Draft.id) == draft_id,
-                    col(Draft.status).in_([DraftStatus.PENDING, DraftStatus.FAILED]),
-                    col(Draft.error_ambiguous).is_(False),
-                    col(Draft.version) == expected_version,
-                )
-                .values(
-                    status=DraftStatus.CHANGES_REQUESTED,
-                    changes_requested_by=user,
-                    changes_reason=reason,
-                    version=Draft.version + 1,
-                    updated_at=utcnow(),
-                )
-            ).rowcount  # type: ignore[attr-defined]
-            draft = session.get(Draft, draft_id)
+            draft, problem = _transition(
+                session,
+                draft_id,
+                expected_version,
+                col(Draft.status).in_([DraftStatus.PENDING, DraftStatus.FAILED]),
+                col(Draft.error_ambiguous).is_(False),
+                status=DraftStatus.CHANGES_REQUESTED,
+                changes_requested_by=user,
+                changes_reason=reason,
+            )
             if draft is None:
-                return refused(messages.DRAFT_GONE)
-            if not changed:
-                return refused(messages.DRAFT_CHANGED_MEANWHILE)
-            session.refresh(draft)
+                return refused(problem)
             audit.record(
                 session, AuditAction.CHANGES_REQUESTED, actor=user, case_id=draft.case_id, draft_id=draft_id
             )
@@ -99,31 +90,40 @@ class Review:
             return refused(messages.APPROVERS_ONLY_FOLLOWUP)
         homes = self.drafts.surfaces.approver_homes()
         with self.deps.session() as session:
-            changed = session.execute(
-                update(Draft)
-                .where(
-                    col(Draft.id) == draft_id,
-                    col(Draft.status) == DraftStatus.SUPERSEDED,
-                    col(Draft.version) == expected_version,
-                )
-                .values(
-                    status=DraftStatus.PENDING,
-                    followup=True,
-                    version=Draft.version + 1,
-                    updated_at=utcnow(),
-                )
-            ).rowcount  # type: ignore[attr-defined]
-            draft = session.get(Draft, draft_id)
+            draft, problem = _transition(
+                session,
+                draft_id,
+                expected_version,
+                col(Draft.status) == DraftStatus.SUPERSEDED,
+                status=DraftStatus.PENDING,
+                followup=True,
+            )
             if draft is None:
-                return refused(messages.DRAFT_GONE)
-            if not changed:
-                return refused(messages.DRAFT_CHANGED_MEANWHILE)
+                return refused(problem)
             audit.record(
                 session, AuditAction.DRAFT_FOLLOWUP, actor=user, case_id=draft.case_id, draft_id=draft_id
             )
             self.drafts.surfaces.touch(session, draft_key(draft_id), *homes)
         self.drafts.surfaces.show(draft_key(draft_id), *homes)
         return DONE
+
+
+def _transition(
+    session: Session, draft_id: int, expected_version: int, *where: ColumnElement[bool], **values: object
+) -> tuple[Draft | None, str]:
+    """Move the draft on only from the state the clicker saw (a conditional update); the draft, or why not."""
+    changed = session.execute(
+        update(Draft)
+        .where(col(Draft.id) == draft_id, col(Draft.version) == expected_version, *where)
+        .values(**values, version=Draft.version + 1, updated_at=utcnow())
+    ).rowcount  # type: ignore[attr-defined]
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        return None, messages.DRAFT_GONE
+    if not changed:
+        return None, messages.DRAFT_CHANGED_MEANWHILE
+    session.refresh(draft)
+    return draft, ""
 
 
 __all__ = ["OPEN", "REASON_LIMIT", "Review"]
