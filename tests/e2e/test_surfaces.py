@@ -245,7 +245,13 @@ def test_renders_of_one_draft_from_two_processes_end_with_the_newest_state(
         kwargs={"editor": AGENT, "text": "second version", "expected_version": 1},
     )
     web.start()
-    wait_for(lambda: _surface(bridge, draft_key(draft_id)).claimed_by, what="the web process rendering")
+    # The edit is stored and the web process is showing it (a claim alone may be an earlier render's)
+    wait_for(
+        lambda: (
+            _drafts(bridge)[0].text == "second version" and _surface(bridge, draft_key(draft_id)).claimed_by
+        ),
+        what="the web process rendering the edit",
+    )
     assert worker.drafts.discard(draft_id, user=AGENT).ok
     web.join(10)
     shown = message_text(bridge.current(message))
