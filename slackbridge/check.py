@@ -30,6 +30,7 @@ EVENTS_PATH = "/slack/events"
 def findings(settings: Settings, *, url: str | None = None) -> Iterator[Finding]:
     """Every check, in the order a person would set things up; dependent checks follow their prerequisite."""
     from slackbridge.app import build_ai_client, build_slack_client, build_x_client
+    from slackbridge.dm_probe import probe_dm_channel
 
     yield from probe_database(settings.database_url)
     slack = SlackProbe(settings, build_slack_client(settings))
@@ -41,6 +42,8 @@ def findings(settings: Settings, *, url: str | None = None) -> Iterator[Finding]
             yield slack.app_token()
         for setting, channel in slack.configured_channels():
             yield slack.channel(setting, channel)
+        if settings.dm_channel:  # DMs are private by the customer's choice: so must their channel be
+            yield probe_dm_channel(settings, slack.client)
         for entry in settings.approvers:
             yield slack.approver(entry)
         if settings.urgent_notify_group:

@@ -293,7 +293,23 @@ def probe_x_account(settings: Settings, x: XClient) -> tuple[list[Finding], XUse
             "regenerate the Access Token and Secret and update X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET."
         )
         found.append(failed("x.write", write, fix))
+    if settings.dm_channel and level is not None:
+        found.append(_dm_permission(level))
     return found, user
+
+
+def _dm_permission(level: str) -> Finding:
+    """DM cases need an access token created with Direct Messages permission (X_ACCESS_TOKEN's level)."""
+    label = "Direct message permission"
+    if level == "read-write-directmessages":
+        return passed("x.dm", label, f"access token is {level}")
+    fix = (
+        f"X_ACCESS_TOKEN is {level}, so direct messages cannot be read or sent (SLACKBRIDGE_DM_CHANNEL is "
+        "set): in the X developer portal set User authentication settings > App permissions to 'Read, write "
+        "and Direct Messages', then regenerate the Access Token and Secret and update X_ACCESS_TOKEN and "
+        "X_ACCESS_TOKEN_SECRET."
+    )
+    return failed("x.dm", label, fix)
 
 
 def probe_x_bearer(settings: Settings, x: XClient, brand: XUser) -> Finding:

@@ -243,3 +243,25 @@ def test_socket_mode_app_token_is_checked(
     code, lines = _check(capsys)
     assert code == 0, "\n".join(lines)
     assert "✓ Slack app-level token: Socket Mode connections open" in lines
+
+
+def test_the_dm_channel_must_be_private_and_the_token_allowed_to_use_dms(
+    check_env: Callable[..., None], fakes: tuple[FakeSlack, FakeX], capsys: pytest.CaptureFixture[str]
+) -> None:
+    slack, x = fakes
+    slack.add_channel("C0PUBLICDM", "dm-care-public")
+    slack.set_channel_members("C0PUBLICDM", ["UAGENT"])
+    check_env(SLACKBRIDGE_DM_CHANNEL="C0PUBLICDM")
+    code, lines = _check(capsys)
+    assert code == 1
+    failures = " | ".join(_failures(lines))
+    assert "SLACKBRIDGE_DM_CHANNEL C0PUBLICDM is a public channel" in failures
+    assert "X_ACCESS_TOKEN is read-write, so direct messages cannot be read or sent" in failures
+    assert "'Read, write and Direct Messages'" in failures
+
+    slack.add_channel("G0DMCARE", "dm-care", private=True)
+    x.access_level = "read-write-directmessages"
+    check_env(SLACKBRIDGE_DM_CHANNEL="G0DMCARE")
+    code, lines = _check(capsys)
+    assert code == 0, "\n".join(lines)
+    assert any(line.startswith("✓ Direct message permission") for line in lines), lines

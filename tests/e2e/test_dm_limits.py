@@ -104,3 +104,17 @@ def test_dm_poll_interval_below_60_seconds_is_refused(fakes: tuple[FakeSlack, Fa
     with pytest.raises(ConfigError) as raised:
         load_settings(env)
     assert "SLACKBRIDGE_DM_POLL_SECONDS must be between 60" in str(raised.value)
+
+
+def test_a_token_without_dm_permission_stops_start_up_with_one_line(
+    fakes: tuple[FakeSlack, FakeX], db_url: str
+) -> None:
+    slack, x = fakes
+    allow_dms(slack, x)
+    x.access_level = "read-write"  # created before the app was given Direct Messages permission
+    settings = load_settings(bridge_env(slack, x, db_url, SLACKBRIDGE_DM_CHANNEL=DM_CHANNEL))
+    with pytest.raises(StartupError) as raised:
+        verify(settings, argparse.Namespace(poller_only=True))
+    message = str(raised.value)
+    assert "\n" not in message and "regenerate the Access Token and Secret" in message
+    assert "'Read, write and Direct Messages'" in message
